@@ -1,0 +1,3 @@
+from camgate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""The ASGI application: routes, middleware, error handling and the process's services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from camgate.config import Settings, get_settings
+from camgate.store.database import Database, DatabaseUnavailableError, open_database
+from camgate.store.throttle import DbThrottle
+from camgate.web.login_throttle import limits
+from camgate.web.routes import login, oauth, pages
+from camgate.web.security import SecurityHeadersMiddleware
+from camgate.web.services import NoProviderError, Services
+
+log = logging.getLogger("camgate")
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(
+        ("/oauth2/token", "/oauth2/revoke", "/oauth2/introspect", "/api/", "/.well-known", "/healthz")
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if _wants_json(request):
+        code = {404: "not_found", 405: "invalid_request"}.get(exc.status_code, "invalid_request")
+        return JSONResponse(
+            {"error": code, "error_description": exc.detail}, status_code=exc.status_code, headers=headers
+        )
+    return PlainTextResponse(f"{exc.status_code} {exc.detail}", status_code=exc.status_code, headers=headers)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    body = {"error": "temporarily_unavailable", "error_description": "the service is temporarily unavailable"}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "2", "Cache-Control": "no-store"})
+
+
+async def no_provider(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("No provider serves this host name.", status_code=404)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    # The client learns nothing of the failure; the log gets the exception (never the request's
+    # parameters, which may hold secrets).
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    body = {"error": "server_error", "error_description": "an unexpected error occurred"}
+    return JSONResponse(body, status_code=500, headers={"Cache-Control": "no-store"})
+
+
+def build_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [*pages.routes, *login.routes, *oauth.routes]
+    routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
+    return routes
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database = db or open_database(settings)
+        svc = Services(settings=settings, db=database, secret_key=settings.resolved_secret_key())
+        svc.throttle = DbThrottle(database, lambda key: limits(svc, key))
+        app.state.services = svc
+        try:
+            yield
+        finally:
+            if db is None:
+                await database.dispose()
+
+    return Starlette(
+        routes=build_routes(),
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={
+            HTTPException: http_error,
+            DatabaseUnavailableError: database_unavailable,
+            NoProviderError: no_provider,
+            Exception: unexpected,
+        },
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """What ``camgate serve`` hands to uvicorn (``--factory``): one app per worker process."""
+    return create_app()

@@ -1,0 +1,92 @@
+"""The SQL implementation of ``camgate.oauth.storage.OAuthStorage``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from camgate.domain import App, AuthorizationCode, BearerRecord, IssuedToken, RefreshToken, TokenRecord, User
+from camgate.store import accounts, apps, audit, bearer, grants, personal_tokens
+from camgate.store.database import Database
+
+
+class SqlOAuthUnit:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def app_by_client_id(self, provider_id: int, client_id: str) -> App | None:
+        return await apps.app_by_client_id(self.conn, provider_id=provider_id, client_id=client_id)
+
+    async def user_by_id(self, user_id: int) -> User | None:
+        return await accounts.user_by_id(self.conn, user_id)
+
+    async def insert_code(self, **values: Any) -> None:
+        await grants.insert_code(self.conn, **values)
+
+    async def consume_code(self, code_hash: str, now: datetime) -> AuthorizationCode | None:
+        return await grants.consume_code(self.conn, code_hash, now)
+
+    async def find_code(self, code_hash: str) -> AuthorizationCode | None:
+        return await grants.find_code(self.conn, code_hash)
+
+    async def create_grant(
+        self, *, user_id: int, app_id: int, scopes: Iterable[str], now: datetime, code_id: int | None
+    ) -> int:
+        return await grants.create_grant(
+            self.conn, user_id=user_id, app_id=app_id, scopes=scopes, now=now, code_id=code_id
+        )
+
+    async def insert_access_token(self, token: IssuedToken, **values: Any) -> int:
+        return await grants.insert_access_token(self.conn, token, **values)
+
+    async def insert_refresh_token(self, token: IssuedToken, **values: Any) -> int:
+        return await grants.insert_refresh_token(self.conn, token, **values)
+
+    async def rotate_refresh_token(self, token_hash: str, now: datetime) -> RefreshToken | None:
+        return await grants.rotate_refresh_token(self.conn, token_hash, now)
+
+    async def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
+        return await grants.find_refresh_token(self.conn, token_hash)
+
+    async def touch_live_grant(self, grant_id: int, now: datetime) -> bool:
+        return await grants.touch_live_grant(self.conn, grant_id, now)
+
+    async def set_successor(self, refresh_id: int, successor_id: int) -> None:
+        await grants.set_successor(self.conn, refresh_id, successor_id)
+
+    async def revoke_grant(self, grant_id: int, now: datetime) -> None:
+        await grants.revoke_grant(self.conn, grant_id, now)
+
+    async def find_token(self, token_hash: str, kind: str) -> TokenRecord | None:
+        return await grants.find_token(self.conn, token_hash, kind)
+
+    async def revoke_personal_token(self, token_id: int, now: datetime) -> None:
+        await personal_tokens.revoke_personal_token_by_id(self.conn, token_id, now)
+
+    async def access_token_record(self, token_hash: str) -> BearerRecord | None:
+        return await bearer.access_token_record(self.conn, token_hash)
+
+    async def personal_token_record(self, token_hash: str) -> BearerRecord | None:
+        return await bearer.personal_token_record(self.conn, token_hash)
+
+    async def audit(self, **values: Any) -> None:
+        await audit.record(self.conn, **values)
+
+
+class SqlOAuthStorage:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[SqlOAuthUnit]:
+        async with self.db.transaction() as conn:
+            yield SqlOAuthUnit(conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqlOAuthUnit]:
+        async with self.db.read() as conn:
+            yield SqlOAuthUnit(conn)

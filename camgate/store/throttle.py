@@ -1,0 +1,74 @@
+"""Brute-force counters in the database, shared by every worker and machine.
+
+A key (``login:…``, ``ip:…``, ``client:…``) counts failures in a window; reaching its limit locks
+it for a while, and each further lock doubles, up to a ceiling. Counting is one atomic upsert, so
+concurrent failures on several workers are all counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from camgate.store.database import Database
+from camgate.store.models import UTCDateTime, throttle_counters
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    max_failures: int
+    lock_seconds: int
+    max_lock_seconds: int
+    window_seconds: int
+
+
+class DbThrottle:
+    def __init__(self, db: Database, limit_for: Callable[[str], Limit]) -> None:
+        self.db = db
+        self.limit_for = limit_for
+
+    async def retry_after(self, key: str) -> int:
+        now = datetime.now(UTC)
+        async with self.db.read() as conn:
+            until = await conn.scalar(select(throttle_counters.c.locked_until).where(throttle_counters.c.key == key))
+        if until is None or until <= now:
+            return 0
+        return max(1, int((until - now).total_seconds() + 0.999))
+
+    async def failure(self, key: str) -> None:
+        limit = self.limit_for(key)
+        now = datetime.now(UTC)
+        window_open = now - timedelta(seconds=limit.window_seconds)
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        t = throttle_counters
+        stale = t.c.window_start < window_open
+        upsert = insert(t).values(key=key, failures=1, window_start=now, lock_count=0)
+        stmt = upsert.on_conflict_do_update(
+            index_elements=[t.c.key],
+            set_={
+                "failures": case((stale, 1), else_=t.c.failures + 1),
+                "window_start": case((stale, literal(now, UTCDateTime())), else_=t.c.window_start),
+            },
+        ).returning(t.c.failures, t.c.lock_count)
+        async with self.db.transaction() as conn:
+            row = (await conn.execute(stmt)).one()
+            if row.failures >= limit.max_failures:
+                lock = min(limit.lock_seconds * 2 ** min(row.lock_count, 20), limit.max_lock_seconds)
+                await conn.execute(
+                    update(t)
+                    .where(t.c.key == key)
+                    .values(failures=0, lock_count=t.c.lock_count + 1, locked_until=now + timedelta(seconds=lock))
+                )
+
+    async def success(self, key: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                update(throttle_counters)
+                .where(throttle_counters.c.key == key)
+                .values(failures=0, lock_count=0, locked_until=None)
+            )

@@ -1,0 +1,1 @@
+"""HTTP: routes, pages, sessions, CSRF and security headers (Starlette)."""

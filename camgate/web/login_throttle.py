@@ -1,0 +1,96 @@
+"""The login brute-force policy (the README's "Security" section says it in words).
+
+* Per account (provider + normalised email, known or not, so the answer never tells which emails
+  exist): ``login_max_failures`` failures in ``throttle_window_seconds`` lock the account for
+  ``login_lock_seconds``; each further lock doubles, up to ``login_lock_max_seconds``.
+* Per client address: ``ip_max_failures`` failures in the window lock the address.
+* A locked account does not lock out its owner: a browser that has logged in to the account before
+  carries a signed "known device" cookie, and the account lock does not apply to it (the address
+  lock still does). An attacker elsewhere can slow guessing down but cannot keep the owner out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from camgate.store.accounts import normalize_email
+from camgate.store.throttle import Limit
+from camgate.web.services import Services
+
+DEVICE_COOKIE = "cg_device"
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+        self.message = f"Too many failed attempts. Try again in {retry_after} seconds."
+
+
+def limits(svc: Services, key: str) -> Limit:
+    s = svc.settings
+    if key.startswith("ip:"):
+        return Limit(s.ip_max_failures, s.throttle_window_seconds, s.throttle_window_seconds, s.throttle_window_seconds)
+    if key.startswith("client:"):
+        return Limit(s.client_max_failures, s.login_lock_seconds, s.login_lock_max_seconds, s.throttle_window_seconds)
+    return Limit(s.login_max_failures, s.login_lock_seconds, s.login_lock_max_seconds, s.throttle_window_seconds)
+
+
+def _account_key(provider_id: int, email: str) -> str:
+    return f"login:{provider_id}:{normalize_email(email)}"
+
+
+def _device_mac(svc: Services, provider_id: int, email: str) -> str:
+    msg = f"device|{provider_id}|{normalize_email(email)}".encode()
+    return hmac.new(svc.secret_key, msg, hashlib.sha256).hexdigest()
+
+
+def known_device(svc: Services, request: Request, provider_id: int, email: str) -> bool:
+    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    expected = _device_mac(svc, provider_id, email)
+    return any(hmac.compare_digest(part, expected) for part in cookie.split(".")[:5] if part)
+
+
+def remember_device(svc: Services, request: Request, response: Response, provider_id: int, email: str) -> None:
+    mac = _device_mac(svc, provider_id, email)
+    kept = [p for p in request.cookies.get(DEVICE_COOKIE, "").split(".") if p and p != mac][:4]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        ".".join([mac, *kept]),
+        max_age=180 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/login",
+    )
+
+
+async def login_allowed(svc: Services, provider_id: int, email: str, ip: str | None, request: Request) -> None:
+    throttle = svc.throttle
+    if throttle is None:
+        return
+    if ip:
+        wait = await throttle.retry_after(f"ip:{ip}")
+        if wait:
+            raise LoginThrottled(wait)
+    if not known_device(svc, request, provider_id, email):
+        wait = await throttle.retry_after(_account_key(provider_id, email))
+        if wait:
+            raise LoginThrottled(wait)
+
+
+async def login_failed(svc: Services, provider_id: int, email: str, ip: str | None) -> None:
+    if svc.throttle is None:
+        return
+    await svc.throttle.failure(_account_key(provider_id, email))
+    if ip:
+        await svc.throttle.failure(f"ip:{ip}")
+
+
+async def login_succeeded(svc: Services, provider_id: int, email: str, ip: str | None) -> None:
+    if svc.throttle is not None:
+        await svc.throttle.success(_account_key(provider_id, email))

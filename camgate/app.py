@@ -15,11 +15,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from camgate.api import routes as api_routes
 from camgate.config import Settings, get_settings
 from camgate.store.database import Database, DatabaseUnavailableError, open_database
 from camgate.store.throttle import DbThrottle
 from camgate.web.login_throttle import limits
-from camgate.web.routes import login, oauth, pages
+from camgate.web.routes import login, oauth, pages, portal
 from camgate.web.security import SecurityHeadersMiddleware
 from camgate.web.services import NoProviderError, Services
 
@@ -64,7 +65,7 @@ async def unexpected(request: Request, exc: Exception) -> Response:
 
 
 def build_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = [*pages.routes, *login.routes, *oauth.routes]
+    routes: list[BaseRoute] = [*pages.routes, *login.routes, *oauth.routes, *portal.routes, *api_routes.routes]
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
     return routes
 

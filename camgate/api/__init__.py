@@ -1,0 +1,1 @@
+"""The camera GraphQL API (resource server)."""

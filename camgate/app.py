@@ -18,8 +18,8 @@ from starlette.staticfiles import StaticFiles
 from camgate.api import routes as api_routes
 from camgate.config import Settings, get_settings
 from camgate.store.database import Database, DatabaseUnavailableError, open_database
-from camgate.store.throttle import DbThrottle
-from camgate.web.login_throttle import limits
+from camgate.web.access_log import AccessLogMiddleware
+from camgate.web.login_throttle import build_throttle
 from camgate.web.routes import login, oauth, pages, portal
 from camgate.web.security import SecurityHeadersMiddleware
 from camgate.web.services import NoProviderError, Services
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = db or open_database(settings)
         svc = Services(settings=settings, db=database, secret_key=settings.resolved_secret_key())
-        svc.throttle = DbThrottle(database, lambda key: limits(svc, key))
+        svc.throttle = build_throttle(svc)
         app.state.services = svc
         try:
             yield
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     return Starlette(
         routes=build_routes(),
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(AccessLogMiddleware), Middleware(SecurityHeadersMiddleware)],
         exception_handlers={
             HTTPException: http_error,
             DatabaseUnavailableError: database_unavailable,

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from camgate.config import Settings
@@ -22,17 +23,54 @@ class DatabaseUnavailableError(Exception):
     """The database did not answer: the web layer turns this into 503 (never a 500)."""
 
 
-# Errors that mean "the database is gone or overloaded", as opposed to a bug or a constraint.
-_UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, asyncio.TimeoutError, ConnectionError)
+# Errors that mean "the database is gone or overloaded", as opposed to a bug or a constraint:
+# OperationalError/InterfaceError (SQLAlchemy's wrappers of the drivers' connection errors),
+# OSError (connection refused or reset while asyncpg connects at pool checkout), asyncio's
+# TimeoutError (asyncpg's connect and command timeouts) and SQLAlchemy's TimeoutError (no pooled
+# connection became free within pool_timeout).
+_UNAVAILABLE = (
+    OperationalError,
+    SAInterfaceError,
+    DisconnectionError,
+    SATimeoutError,
+    OSError,
+    asyncio.TimeoutError,
+    ConnectionError,
+)
+# asyncpg's own classes, matched by name so the SQLite-only install does not need asyncpg: the
+# connection died mid-query, the server is starting or shutting down, or it has no free slot.
+_UNAVAILABLE_NAMES = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "CannotConnectNowError",
+        "TooManyConnectionsError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "ClientCannotConnectError",
+        "ConnectionRejectionError",
+        "InternalClientError",
+    }
+)
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, _UNAVAILABLE):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    name = type(getattr(exc, "orig", exc)).__name__
-    return name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "TooManyConnectionsError"}
+    """True if ``exc`` (or anything it was raised from) says the database cannot be reached."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if type(current).__name__ in _UNAVAILABLE_NAMES:
+            return True
+        orig = getattr(current, "orig", None)
+        # Follow what the error was explicitly raised from (drivers' translations use ``from``),
+        # not what happened to be handled nearby, so an unrelated error is never taken for an outage.
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
 
 
 class Database:

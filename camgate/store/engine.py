@@ -10,6 +10,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+CONNECT_TIMEOUT_SECONDS = 3
+COMMAND_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 5
+
 
 def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
     """An async engine for an already normalised URL (``config.normalize_database_url``).
@@ -25,9 +29,11 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
         engine = create_async_engine(url, poolclass=NullPool if schema == "nullpool" else None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    # Short timeouts: when PostgreSQL is gone or stuck, a request fails fast with 503 (and the
+    # load balancer's /healthz probe sees it) instead of holding a worker for tens of seconds.
     connect_args: dict[str, Any] = {
-        "timeout": 5,
-        "command_timeout": 10,
+        "timeout": CONNECT_TIMEOUT_SECONDS,
+        "command_timeout": COMMAND_TIMEOUT_SECONDS,
         # A pooled statement cache is what makes asyncpg fast; the schema pins the search path.
         "server_settings": {"search_path": schema} if schema else {},
     }
@@ -36,7 +42,7 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
-        pool_timeout=5,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         connect_args=connect_args,
     )
 

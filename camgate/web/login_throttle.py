@@ -17,8 +17,9 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 
+from camgate.oauth.throttle import Throttle
 from camgate.store.accounts import normalize_email
-from camgate.store.throttle import Limit
+from camgate.store.throttle import DbThrottle, Limit
 from camgate.web.services import Services
 
 DEVICE_COOKIE = "cg_device"
@@ -38,6 +39,16 @@ def limits(svc: Services, key: str) -> Limit:
     if key.startswith("client:"):
         return Limit(s.client_max_failures, s.login_lock_seconds, s.login_lock_max_seconds, s.throttle_window_seconds)
     return Limit(s.login_max_failures, s.login_lock_seconds, s.login_lock_max_seconds, s.throttle_window_seconds)
+
+
+def build_throttle(svc: Services) -> Throttle:
+    """Counters in Redis when ``CAMGATE_REDIS_URL`` is set, else in the database: either way one
+    set of counters shared by every worker process and machine."""
+    if svc.settings.redis_url:
+        from camgate.store.throttle_redis import RedisThrottle
+
+        return RedisThrottle(svc.settings.redis_url, lambda key: limits(svc, key))
+    return DbThrottle(svc.db, lambda key: limits(svc, key))
 
 
 def _account_key(provider_id: int, email: str) -> str:

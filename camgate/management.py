@@ -267,3 +267,188 @@ async def disable_user(conn: AsyncConnection, *, user_id: int, actor: User, ip: 
         ip=ip,
         detail={"user_id": user_id},
     )
+
+
+# --- The portal's operations (the </> API pages); each checks its input and leaves an audit event.
+# (DuplicateError is imported where used so this section only appends to the module.)
+
+
+def check_expiry_date(value: str, today: datetime | None = None) -> datetime:
+    """An expiry chosen as a calendar date (YYYY-MM-DD): the token dies at 00:00 UTC that day,
+    so the date must be after today."""
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValidationError("expires_date", "Give the expiry date as YYYY-MM-DD.") from None
+    now = today or datetime.now(UTC)
+    if day <= now:
+        raise ValidationError("expires_date", "The expiry date must be in the future.")
+    if day.year > now.year + 10:
+        raise ValidationError("expires_date", "The expiry date must be within ten years.")
+    return day
+
+
+async def create_personal_token_once(
+    conn: AsyncConnection,
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None,
+    ip: str | None = None,
+) -> NewPersonalToken:
+    """``create_personal_token``, refusing a second live token of the same name: a resubmitted
+    form (double click, reload of the POST) must not silently mint a duplicate."""
+    clean = check_name(name)
+    now = datetime.now(UTC)
+    for existing in await personal_tokens.personal_tokens_of(conn, user.id):
+        live = existing.revoked_at is None and (existing.expires_at is None or existing.expires_at > now)
+        if live and existing.name == clean:
+            raise ValidationError("name", f"You already have an active token named {clean!r}; choose another name.")
+    return await create_personal_token(conn, user=user, name=clean, scopes=scopes, expires_at=expires_at, ip=ip)
+
+
+async def revoke_personal_token_of(conn: AsyncConnection, *, user: User, token_id: int, ip: str | None = None) -> bool:
+    """Revoke one of ``user``'s own tokens; False if it is not theirs or already revoked."""
+    done = await personal_tokens.revoke_personal_token(conn, token_id, user_id=user.id, now=datetime.now(UTC))
+    if done:
+        await audit.record(
+            conn,
+            provider_id=user.provider_id,
+            action="personal_token.revoke",
+            user_id=user.id,
+            organization_id=user.organization_id,
+            actor=user.email,
+            ip=ip,
+            detail={"token_id": token_id},
+        )
+    return done
+
+
+async def update_app_settings(
+    conn: AsyncConnection,
+    app: App,
+    *,
+    actor: User,
+    name: str,
+    description: str,
+    redirect_uris: Sequence[str],
+    require_pkce: bool,
+    ip: str | None = None,
+) -> None:
+    """Change an app's name, description, redirect URLs and PKCE flag, checked as at creation."""
+    name = check_name(name)
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError("description", f"The description must be at most {MAX_DESCRIPTION} characters.")
+    uris = check_redirect_uris(redirect_uris)
+    from camgate.store.providers import DuplicateError
+
+    try:
+        await apps.update_app(
+            conn, app.id, name=name, description=description, redirect_uris=uris, require_pkce=require_pkce
+        )
+    except DuplicateError:
+        raise ValidationError("name", f"You already have an application named {name!r}.") from None
+    await audit.record(
+        conn,
+        provider_id=app.provider_id,
+        action="app.update",
+        user_id=actor.id,
+        organization_id=actor.organization_id,
+        actor=actor.email,
+        ip=ip,
+        detail={"client_id": app.client_id, "app": name, "require_pkce": require_pkce},
+    )
+
+
+async def delete_app_of_owner(conn: AsyncConnection, app: App, *, actor: User, ip: str | None = None) -> None:
+    """Delete an app; its codes, grants and tokens go with it (ON DELETE CASCADE)."""
+    await apps.delete_app(conn, app.id)
+    await audit.record(
+        conn,
+        provider_id=app.provider_id,
+        action="app.delete",
+        user_id=actor.id,
+        organization_id=actor.organization_id,
+        actor=actor.email,
+        ip=ip,
+        detail={"client_id": app.client_id, "app": app.name},
+    )
+
+
+async def check_guest_cameras(conn: AsyncConnection, organization_id: int, raw_ids: Iterable[str]) -> list[int]:
+    """Camera ids from a form: each must be a camera of the owner's organization."""
+    own = {cam_id for cam_id, _ in await accounts.organization_cameras(conn, organization_id)}
+    chosen: list[int] = []
+    for raw in raw_ids:
+        if not raw.isdigit() or int(raw) not in own:
+            raise ValidationError("cameras", "Choose cameras of your organization only.")
+        chosen.append(int(raw))
+    return list(dict.fromkeys(chosen))
+
+
+async def add_guest(
+    conn: AsyncConnection,
+    *,
+    owner: User,
+    email: str,
+    password: str,
+    rights: Iterable[str],
+    camera_ids: Iterable[int],
+    ip: str | None = None,
+) -> User:
+    """An owner adds a guest account to their organization."""
+    if owner.role is not Role.FULL:
+        raise ValidationError("owner", "Only full-access accounts can add guests.")
+    chosen = check_scopes(rights, field="rights")
+    from camgate.store.providers import DuplicateError
+
+    try:
+        guest = await create_user(
+            conn,
+            provider_id=owner.provider_id,
+            organization_id=owner.organization_id,
+            email=email,
+            password=password,
+            role=Role.GUEST,
+            rights=chosen,
+            camera_ids=camera_ids,
+        )
+    except DuplicateError:
+        raise ValidationError("email", f"An account with the email {email.strip()!r} already exists.") from None
+    await audit.record(
+        conn,
+        provider_id=owner.provider_id,
+        action="guest.create",
+        user_id=owner.id,
+        organization_id=owner.organization_id,
+        actor=owner.email,
+        ip=ip,
+        detail={"guest": guest.email, "rights": sorted(chosen)},
+    )
+    return guest
+
+
+async def set_guest_rights(
+    conn: AsyncConnection,
+    guest: User,
+    *,
+    actor: User,
+    rights: Iterable[str],
+    camera_ids: Iterable[int],
+    ip: str | None = None,
+) -> None:
+    chosen = check_scopes(rights, field="rights")
+    cams = list(camera_ids)
+    await accounts.set_guest_access(conn, user_id=guest.id, rights=chosen, camera_ids=cams)
+    await audit.record(
+        conn,
+        provider_id=actor.provider_id,
+        action="guest.update",
+        user_id=actor.id,
+        organization_id=actor.organization_id,
+        actor=actor.email,
+        ip=ip,
+        detail={"guest": guest.email, "rights": sorted(chosen), "cameras": len(cams)},
+    )

@@ -27,7 +27,8 @@ from camgate.management import (
     create_user,
     expiry_from_seconds,
 )
-from camgate.store import accounts, providers
+from camgate.oauth.grants.refresh_token import MAX_GRACE_SECONDS
+from camgate.store import accounts, apps, providers
 from camgate.store.database import DatabaseUnavailableError, open_database
 from camgate.store.providers import DuplicateError, NotFoundError
 from camgate.store.purge import purge_expired
@@ -86,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--redirect-uri", action="append", required=True)
     p.add_argument("--description", default="")
     p.add_argument("--require-pkce", action="store_true")
+    p.add_argument(
+        "--refresh-grace-seconds",
+        type=int,
+        default=0,
+        help="seconds (0-60, default 0 = off) in which a retried refresh gets the same new tokens",
+    )
 
     token = sub.add_parser("token", help="personal API tokens").add_subparsers(dest="action", required=True)
     p = token.add_parser("add")
@@ -199,6 +206,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any] |
             )
             return {**_user_json(user), "cameras": args.camera}
         if cmd == ("app", "add"):
+            if not 0 <= args.refresh_grace_seconds <= MAX_GRACE_SECONDS:
+                raise ValidationError(
+                    "refresh_grace_seconds", f"--refresh-grace-seconds must be between 0 and {MAX_GRACE_SECONDS}"
+                )
             found = await accounts.user_by_email(conn, provider_id=provider.id, email=args.owner)
             if found is None:
                 raise NotFoundError(f"no user {args.owner!r}")
@@ -210,12 +221,23 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any] |
                 redirect_uris=args.redirect_uri,
                 require_pkce=args.require_pkce,
             )
+            if args.refresh_grace_seconds:
+                await apps.update_app(
+                    conn,
+                    new.app.id,
+                    name=new.app.name,
+                    description=new.app.description,
+                    redirect_uris=new.app.redirect_uris,
+                    require_pkce=new.app.require_pkce,
+                    refresh_grace_seconds=args.refresh_grace_seconds,
+                )
             return {
                 "client_id": new.app.client_id,
                 "client_secret": new.client_secret,
                 "name": new.app.name,
                 "redirect_uris": list(new.app.redirect_uris),
                 "require_pkce": new.app.require_pkce,
+                "refresh_grace_seconds": args.refresh_grace_seconds,
                 "owner": found[0].email,
             }
         if cmd == ("token", "add"):

@@ -29,8 +29,14 @@ class OAuthContext:
     throttle: Throttle | None = None
     ip: str | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The installation's secret key, as plain bytes: the refresh grace period derives a rotated
+    # token's successors from it (``grants.refresh_token``), since no plaintext token is stored.
+    secret_key: bytes = b""
 
     def new_token(self, kind: TokenKind, ttl: int) -> tuple[str, IssuedToken]:
         """Mint a credential: the plaintext for the client, the hash-only record for storage."""
-        value = mint(kind)
+        return self.record(mint(kind), ttl)
+
+    def record(self, value: str, ttl: int) -> tuple[str, IssuedToken]:
+        """The hash-only record of an already minted (or derived) credential."""
         return value, IssuedToken(hash_token(value), display_prefix(value), self.now + timedelta(seconds=ttl))

@@ -94,4 +94,5 @@ async def oauth_context(request: Request) -> OAuthContext:
         lifetimes=svc.lifetimes,
         throttle=svc.throttle,
         ip=request.client.host if request.client else None,
+        secret_key=svc.secret_key,
     )

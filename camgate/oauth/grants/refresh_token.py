@@ -7,10 +7,21 @@ rotated refresh token presented again means two parties hold it: the whole grant
 
 Only clients that authenticate with their secret may refresh (the document: refresh tokens are the
 "unlimited time access" that requires ``client_secret``).
+
+**Grace period** (per app, ``refresh_grace_seconds``, 0 = off, at most 60). A client whose refresh
+answer was lost on the network presents the same refresh token again; strict rotation would then
+revoke its grant. With a grace period, the same client presenting the just-rotated token within
+that many seconds gets the *same* successor pair back (RFC 9700 §4.14.2 leaves the trade-off to
+the server). camgate stores no plaintext tokens, so for such apps the successors are not random:
+they are derived with ``tokens.derive`` from the server's secret key and the presented refresh
+token, and can be derived again on a retry. Only someone holding both the key and the old refresh
+token could compute them, and the old token is already a credential for that grant. Outside the
+window, or once the successor was itself used or revoked, reuse revokes the grant as before.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from camgate.domain import RefreshToken, UnknownScopeError, format_scopes, parse_scope_list
@@ -19,7 +30,7 @@ from camgate.oauth.context import OAuthContext
 from camgate.oauth.errors import InvalidGrantError, InvalidScopeError
 from camgate.oauth.params import require
 from camgate.oauth.storage import OAuthUnit
-from camgate.tokens import TokenKind, hash_token, kind_of
+from camgate.tokens import TokenKind, derive, hash_token, kind_of
 
 _BAD_TOKEN = "the refresh token is invalid, expired or revoked"
 
@@ -40,9 +51,76 @@ def requested_scope(params: dict[str, str], held: frozenset[str]) -> frozenset[s
     return asked
 
 
-async def detect_reuse(ctx: OAuthContext, unit: OAuthUnit, client: AuthenticatedClient, token_hash: str) -> None:
+MAX_GRACE_SECONDS = 60
+
+
+def grace_seconds(ctx: OAuthContext, client: AuthenticatedClient) -> int:
+    """The app's grace period, or 0 when it is off (or no secret key reached the core)."""
+    if not ctx.secret_key:
+        return 0
+    return max(0, min(client.app.refresh_grace_seconds, MAX_GRACE_SECONDS))
+
+
+def derived_successors(ctx: OAuthContext, presented: str) -> tuple[str, str]:
+    """The (access, refresh) pair that rotating ``presented`` yields when a grace period is on.
+
+    ``tokens.derive`` is an HMAC under the secret key; the label carries the presented refresh
+    token itself (not its stored hash), so a copy of the database plus the key is not enough.
+    """
+    return (
+        derive(TokenKind.ACCESS, ctx.secret_key, f"refresh-grace|access|{presented}"),
+        derive(TokenKind.REFRESH, ctx.secret_key, f"refresh-grace|refresh|{presented}"),
+    )
+
+
+async def replay_within_grace(
+    ctx: OAuthContext, unit: OAuthUnit, client: AuthenticatedClient, old: RefreshToken | None, presented: str
+) -> dict[str, Any] | None:
+    """The successor pair again, if ``old`` was rotated by this client less than the app's grace
+    period ago and its successor is still unused and live; None otherwise (then it is reuse)."""
+    grace = grace_seconds(ctx, client)
+    if (
+        grace == 0
+        or old is None
+        or old.app_id != client.app.id
+        or old.rotated_at is None
+        or old.revoked_at is not None
+        or old.grant_revoked
+        or old.successor_id is None
+        or ctx.now - old.rotated_at > timedelta(seconds=grace)
+    ):
+        return None
+    access, refresh_value = derived_successors(ctx, presented)
+    successor = await unit.find_refresh_token(hash_token(refresh_value))
+    if (
+        successor is None
+        or successor.id != old.successor_id
+        or successor.rotated_at is not None
+        or successor.revoked_at is not None
+    ):
+        return None
+    record = await unit.access_token_record(hash_token(access))
+    if record is None or record.revoked or record.principal.grant_id != old.grant_id:
+        return None
+    expires_at = record.principal.expires_at
+    remaining = int((expires_at - ctx.now).total_seconds()) if expires_at is not None else 0
+    if remaining <= 0:
+        return None
+    await unit.audit(
+        provider_id=ctx.provider.id,
+        action="refresh.grace",
+        user_id=old.user_id,
+        actor=client.app.client_id,
+        ip=ctx.ip,
+        detail={"client_id": client.app.client_id, "grant_id": old.grant_id},
+    )
+    return _answer(access, remaining, refresh_value, record.principal.scopes)
+
+
+async def detect_reuse(
+    ctx: OAuthContext, unit: OAuthUnit, client: AuthenticatedClient, old: RefreshToken | None
+) -> None:
     """A refresh token that exists but was already rotated: revoke its grant (RFC 9700 §4.14.2)."""
-    old = await unit.find_refresh_token(token_hash)
     if old is None or old.app_id != client.app.id or old.rotated_at is None or old.grant_revoked:
         return
     await unit.revoke_grant(old.grant_id, ctx.now)
@@ -80,20 +158,45 @@ async def refresh(ctx: OAuthContext, client: AuthenticatedClient, params: dict[s
             user = await unit.user_by_id(old.user_id)
             if user is None or not user.is_active:
                 raise InvalidGrantError(_BAD_TOKEN, log_detail="user gone or disabled")
-            return await _rotate(ctx, unit, client, old, scopes)
+            return await _rotate(ctx, unit, client, old, scopes, value)
         # Unknown, revoked or already rotated: the reuse revocation must be committed, so the
         # error is raised after the unit ends.
-        await detect_reuse(ctx, unit, client, token_hash)
+        previous = await unit.find_refresh_token(token_hash)
+        again = await replay_within_grace(ctx, unit, client, previous, value)
+        if again is not None:
+            return again
+        await detect_reuse(ctx, unit, client, previous)
     raise InvalidGrantError(_BAD_TOKEN, log_detail="unknown, rotated or revoked refresh token")
 
 
+def _answer(access: str, expires_in: int, refresh_value: str, scopes: frozenset[str]) -> dict[str, Any]:
+    return {
+        "access_token": access,
+        "expires_in": expires_in,
+        "refresh_token": refresh_value,
+        "token_type": "Bearer",
+        "scope": format_scopes(scopes),
+    }
+
+
 async def _rotate(
-    ctx: OAuthContext, unit: OAuthUnit, client: AuthenticatedClient, old: RefreshToken, scopes: frozenset[str]
+    ctx: OAuthContext,
+    unit: OAuthUnit,
+    client: AuthenticatedClient,
+    old: RefreshToken,
+    scopes: frozenset[str],
+    presented: str,
 ) -> dict[str, Any]:
     ids = {"provider_id": ctx.provider.id, "user_id": old.user_id, "app_id": client.app.id, "grant_id": old.grant_id}
-    access, access_record = ctx.new_token(TokenKind.ACCESS, ctx.lifetimes.access_token)
+    if grace_seconds(ctx, client):
+        # Derived, not random, so that a retry within the grace period can be answered the same.
+        derived_access, derived_refresh = derived_successors(ctx, presented)
+        access, access_record = ctx.record(derived_access, ctx.lifetimes.access_token)
+        new_refresh, refresh_record = ctx.record(derived_refresh, ctx.lifetimes.refresh_token)
+    else:
+        access, access_record = ctx.new_token(TokenKind.ACCESS, ctx.lifetimes.access_token)
+        new_refresh, refresh_record = ctx.new_token(TokenKind.REFRESH, ctx.lifetimes.refresh_token)
     await unit.insert_access_token(access_record, scopes=scopes, now=ctx.now, **ids)
-    new_refresh, refresh_record = ctx.new_token(TokenKind.REFRESH, ctx.lifetimes.refresh_token)
     successor_id = await unit.insert_refresh_token(refresh_record, scopes=old.scopes, now=ctx.now, **ids)
     await unit.set_successor(old.id, successor_id)
     await unit.audit(
@@ -108,10 +211,4 @@ async def _rotate(
             "access_token": access_record.display_prefix,
         },
     )
-    return {
-        "access_token": access,
-        "expires_in": ctx.lifetimes.access_token,
-        "refresh_token": new_refresh,
-        "token_type": "Bearer",
-        "scope": format_scopes(scopes),
-    }
+    return _answer(access, ctx.lifetimes.access_token, new_refresh, scopes)

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from camgate.api import routes as api_routes
+from camgate.api.usage import flushing as last_used_flushing
 from camgate.config import Settings, get_settings
 from camgate.store.database import Database, DatabaseUnavailableError, open_database
 from camgate.web.access_log import AccessLogMiddleware
@@ -80,7 +81,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         svc.throttle = build_throttle(svc)
         app.state.services = svc
         try:
-            yield
+            async with last_used_flushing(app, database):  # the API's buffered "last used" times
+                yield
         finally:
             if db is None:
                 await database.dispose()

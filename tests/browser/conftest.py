@@ -64,7 +64,7 @@ def callback() -> Iterator[Callback]:
     record = Callback()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_GET(self) -> None:
             record.hits.append(self.path)
             body = b"<!doctype html><title>Callback</title><h1>Callback received</h1>"
             self.send_response(200)

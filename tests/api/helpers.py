@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.config import Settings
 from camgate.domain import SCOPES, User
-from tests.factories import make_personal_token
+from camgate.store import accounts
+from tests.factories import Tenant, make_personal_token
+from tests.flows import authorization_code
 from tests.support import in_transaction
 
 ALL_RIGHTS = ",".join(SCOPES)
@@ -48,3 +51,42 @@ def forbidden_scopes(body: dict[str, Any]) -> dict[str, str]:
         if error.get("extensions", {}).get("code") == "FORBIDDEN":
             found[".".join(map(str, error["path"]))] = error["extensions"]["scope"]
     return found
+
+
+def token_named(settings: Settings, user: User, scopes: str, name: str) -> str:
+    return in_transaction(settings, lambda conn: make_personal_token(conn, user, scopes, name=name))
+
+
+def oauth_token(base_url: str, tenant: Tenant, email: str, scope: str) -> str:
+    """An OAuth2 access token for ``email``, through the real login, consent and token exchange."""
+    app = tenant.app
+    params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri, "scope": scope}
+    got = authorization_code(base_url, email, tenant.password, params)
+    answer = httpx.post(
+        f"{base_url}/oauth2/token",
+        data={
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "grant_type": "authorization_code",
+            "code": got["code"],
+            "redirect_uri": app.redirect_uri,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
+def set_guest_access(settings: Settings, user: User, rights: tuple[str, ...], camera_ids: list[int]) -> None:
+    async def change(conn: AsyncConnection) -> None:
+        await accounts.set_guest_access(conn, user_id=user.id, rights=rights, camera_ids=camera_ids)
+
+    in_transaction(settings, change)
+
+
+def tokens_for(settings: Settings, user: User, wanted: dict[str, str]) -> dict[str, str]:
+    """Several personal tokens (name → comma-separated scopes) minted in one transaction."""
+
+    async def mint(conn: AsyncConnection) -> dict[str, str]:
+        return {name: await make_personal_token(conn, user, scopes, name=name) for name, scopes in wanted.items()}
+
+    return in_transaction(settings, mint)

@@ -26,7 +26,14 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, poolclass=NullPool if schema == "nullpool" else None)
+        if schema == "nullpool":
+            engine = create_async_engine(url, poolclass=NullPool)
+        else:
+            # Unbounded overflow: a request may hold two connections at once (a unit of work, and
+            # the client-secret throttle's read beside it), so a bounded pool smaller than twice
+            # the concurrent requests starves itself until pool_timeout (issue 7's bench found it
+            # at 16 clients with the default 5 + 10). SQLite connections are a file handle each.
+            engine = create_async_engine(url, pool_size=pool_size, max_overflow=-1)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # Short timeouts: when PostgreSQL is gone or stuck, a request fails fast with 503 (and the

@@ -102,6 +102,8 @@ async def replay_within_grace(
     record = await unit.access_token_record(hash_token(access))
     if record is None or record.revoked or record.principal.grant_id != old.grant_id:
         return None
+    if not record.principal.user.is_active:
+        return None
     expires_at = record.principal.expires_at
     remaining = int((expires_at - ctx.now).total_seconds()) if expires_at is not None else 0
     if remaining <= 0:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from camgate.oauth.errors import InvalidRequestError, OAuthError
-from camgate.oauth.params import MAX_BODY_BYTES, decode_form, merge_params
+from camgate.oauth.params import MAX_BODY_BYTES, check_value, decode_form, merge_params
 
 
 class BodyTooLargeError(Exception):
@@ -62,12 +62,18 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        user, sep, password = decoded.partition(":")
+        client_id, secret = unquote_plus(user, errors="strict"), unquote_plus(password, errors="strict")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidRequestError("malformed HTTP Basic credentials") from None
-    user, sep, password = decoded.partition(":")
     if not sep:
         raise InvalidRequestError("malformed HTTP Basic credentials")
-    return unquote_plus(user), unquote_plus(password)
+    # The same limits as the parameters they stand for (oauth.params): no control characters (a
+    # NUL would otherwise reach the database, which PostgreSQL refuses with an error) and no
+    # oversized values.
+    check_value("client_id", client_id)
+    check_value("client_secret", secret)
+    return client_id, secret
 
 
 def oauth_error_response(exc: OAuthError, extra_headers: dict[str, str] | None = None) -> JSONResponse:

@@ -32,6 +32,29 @@ from camgate.web.routes.portal_common import (
 from camgate.web.services import services
 
 ACTIVITY_PAGE = 50
+# Plain words for the audit trail's action codes; an unknown code is shown as it is.
+ACTION_LABELS = {
+    "app.create": "Registered an application",
+    "app.update": "Changed an application",
+    "app.rotate_secret": "Made a new client secret",
+    "app.delete": "Deleted an application",
+    "consent.allow": "Authorized an application",
+    "consent.deny": "Refused an application",
+    "grant.revoke": "Revoked an application's access",
+    "guest.create": "Added a guest",
+    "guest.update": "Changed a guest's rights or cameras",
+    "user.disable": "Disabled an account",
+    "login.success": "Logged in",
+    "login.failure": "Failed to log in",
+    "personal_token.create": "Created an API token",
+    "personal_token.revoke": "Revoked an API token",
+    "token.issue": "An application received a token",
+    "token.refresh": "An application refreshed its token",
+    "token.revoke": "A token was revoked",
+    "code.replay": "An authorization code was replayed (its tokens were revoked)",
+    "refresh.reuse": "A used refresh token was replayed (its tokens were revoked)",
+    "refresh.grace": "A refresh token was retried within its grace period",
+}
 AUTHORIZED = "/portal/api/authorized"
 
 
@@ -99,7 +122,13 @@ async def activity(request: Request, user: User) -> Response:
             limit=ACTIVITY_PAGE + 1,
         )
     older = events[ACTIVITY_PAGE - 1].id if len(events) > ACTIVITY_PAGE else None
-    context = {"events": events[:ACTIVITY_PAGE], "older": older, "paged": before is not None, "owner": owner}
+    context = {
+        "events": events[:ACTIVITY_PAGE],
+        "older": older,
+        "paged": before is not None,
+        "owner": owner,
+        "labels": ACTION_LABELS,
+    }
     return await page(request, "portal/activity.html", "activity", context)
 
 

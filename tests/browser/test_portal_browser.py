@@ -101,6 +101,12 @@ def test_owner_app_token_consent_and_revoke(browser: Any, server: LiveServer, wo
         page.get_by_text("The token was revoked").wait_for()
         assert not introspect(server, personal, client_id, secret)
         assert page.locator(".badge.revoked").count() == 1
+
+        # Responsive: on a phone-sized screen no page scrolls sideways.
+        page.set_viewport_size({"width": 360, "height": 740})
+        for path in ("/portal/api/tokens", "/portal/api/apps", "/portal/api/tokens/new", "/portal/api/activity"):
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     finally:
         screenshot(page, "portal_owner_flow")
         context.close()

@@ -116,6 +116,13 @@ def test_guest_sees_the_rights_it_lacks_on_consent(browser: Any, server: LiveSer
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
     try:
+        # The guest's menu has the </> API item; its section has no OAuth2 applications.
+        page.goto("/portal/api")
+        log_in(page, world.a.guest.email, world.a.password)
+        page.wait_for_url("**/portal/api")
+        assert page.get_by_role("link", name="Authorized applications").first.is_visible()
+        assert page.get_by_role("link", name="OAuth2 applications").count() == 0
+
         app = world.a.app
         query = urlencode(
             {
@@ -126,16 +133,11 @@ def test_guest_sees_the_rights_it_lacks_on_consent(browser: Any, server: LiveSer
             }
         )
         page.goto(f"/oauth2/auth?{query}")
-        log_in(page, world.a.guest.email, world.a.password)
-        page.wait_for_url("**/oauth2/auth?**")
         granted = page.get_by_role("list", name="Rights that will be granted")
         withheld = page.get_by_role("list", name="Rights that will not be granted")
         assert "read" in granted.inner_text() and "write" not in granted.inner_text()
         assert "write" in withheld.inner_text() and "recordings_delete" in withheld.inner_text()
-        # The guest's menu has the </> API item; its section has no OAuth2 applications.
-        page.goto("/portal/api")
-        assert page.get_by_role("link", name="Authorized applications").first.is_visible()
-        assert page.get_by_role("link", name="OAuth2 applications").count() == 0
+        assert page.get_by_role("button", name="Allow").is_visible()
     finally:
         screenshot(page, "portal_guest_consent")
         context.close()

@@ -42,7 +42,10 @@ def test_personal_token(bench: Bench) -> None:
     assert got["active"] is True and got["scope"] == "read events" and "client_id" not in got
 
 
-@pytest.mark.parametrize("value", ["garbage", mint(TokenKind.ACCESS), mint(TokenKind.CODE)])
+@pytest.mark.parametrize(
+    "value",
+    ["garbage", pytest.param(mint(TokenKind.ACCESS), id="access"), pytest.param(mint(TokenKind.CODE), id="code")],
+)
 def test_noise_is_inactive(bench: Bench, value: str) -> None:
     assert ask(bench, value) == INACTIVE
 

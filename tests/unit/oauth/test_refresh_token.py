@@ -84,7 +84,10 @@ def test_refresh_token_of_another_provider(bench: Bench) -> None:
         bench.refresh(bench.app, theirs["refresh_token"])
 
 
-@pytest.mark.parametrize("value", ["garbage", mint(TokenKind.REFRESH), mint(TokenKind.ACCESS)])
+@pytest.mark.parametrize(
+    "value",
+    ["garbage", pytest.param(mint(TokenKind.REFRESH), id="refresh"), pytest.param(mint(TokenKind.ACCESS), id="access")],
+)
 def test_unknown_or_malformed(bench: Bench, value: str) -> None:
     with pytest.raises(InvalidGrantError):
         bench.refresh(bench.app, value)

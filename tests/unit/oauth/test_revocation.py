@@ -73,7 +73,15 @@ def test_another_clients_token_is_unauthorized_client(bench: Bench) -> None:
     assert not grant_revoked(bench, tokens)
 
 
-@pytest.mark.parametrize("value", ["garbage", mint(TokenKind.ACCESS), mint(TokenKind.REFRESH), mint(TokenKind.CODE)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        pytest.param(mint(TokenKind.ACCESS), id="access"),
+        pytest.param(mint(TokenKind.REFRESH), id="refresh"),
+        pytest.param(mint(TokenKind.CODE), id="code"),
+    ],
+)
 def test_unknown_tokens_succeed(bench: Bench, value: str) -> None:
     assert do(bench, value) == SUCCESS
     assert do(bench, None, {"token": value, **bench.app.creds()}) == SUCCESS

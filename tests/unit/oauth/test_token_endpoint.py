@@ -103,7 +103,10 @@ def test_missing_code(bench: Bench) -> None:
     assert isinstance(err, InvalidRequestError) and "'code'" in err.description
 
 
-@pytest.mark.parametrize("code", ["garbage", mint(TokenKind.ACCESS), mint(TokenKind.CODE)])
+@pytest.mark.parametrize(
+    "code",
+    ["garbage", pytest.param(mint(TokenKind.ACCESS), id="access"), pytest.param(mint(TokenKind.CODE), id="code")],
+)
 def test_malformed_or_unknown_code(bench: Bench, code: str) -> None:
     assert isinstance(
         fails(bench, {"grant_type": "authorization_code", "code": code, **bench.app.creds()}), InvalidGrantError

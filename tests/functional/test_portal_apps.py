@@ -97,6 +97,11 @@ def test_edit_rotate_and_delete(owner: httpx.Client, server: LiveServer, world: 
     saved = owner.post(base, data=form)
     assert saved.status_code == 303 and saved.headers["location"] == f"{base}?done=app-updated"
     assert "Dashboard 2" in owner.get(base).text
+    # The flag is enforced at once: an authorization request without a PKCE challenge is refused.
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "scope": "read"}
+    refused_pkce = owner.get("/oauth2/auth", params=params)
+    assert refused_pkce.status_code in (302, 303)
+    assert "error=invalid_request" in refused_pkce.headers["location"]
     form.update(redirect_uris="not a url")
     refused = owner.post(base, data=form)
     assert refused.status_code == 400 and "not a url" in refused.text

@@ -169,3 +169,23 @@ def test_authorized_apps_list_and_revoke(server: LiveServer, world: World) -> No
         assert guest.post(url, data=form).status_code == 404
         activity = guest.get("/portal/api/activity").text
         assert "grant.revoke" in activity
+
+
+def test_two_consents_to_one_app_show_as_one_row_with_both_rights(server: LiveServer, world: World) -> None:
+    app = world.a.app
+    for scope in ("read", "events"):
+        params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri}
+        got = authorization_code(server.url, world.a.owner.email, world.a.password, {**params, "scope": scope})
+        answer = httpx.post(
+            f"{server.url}/oauth2/token",
+            data={"grant_type": "authorization_code", "code": got["code"], "redirect_uri": app.redirect_uri},
+            auth=(app.client_id, app.client_secret),
+        )
+        assert answer.status_code == 200
+    with httpx.Client(base_url=server.url, follow_redirects=False) as owner:
+        assert login(owner, world.a.owner.email, world.a.password).status_code == 303
+        listing = owner.get("/portal/api/authorized").text
+        assert listing.count(f"/portal/api/authorized/{app.id}/revoke") == 1
+        assert ">read</code>" in listing and ">events</code>" in listing
+        assert "Native app" not in listing
+        assert "1 user" in owner.get(f"/portal/api/apps/{app.id}").text

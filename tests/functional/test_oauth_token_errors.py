@@ -272,3 +272,24 @@ def test_refresh_grace_period(server: LiveServer, world: World, settings: Settin
     # the successor was used: presenting the first token again is reuse after all
     refused(post(server.url, data=refresh), "invalid_grant")
     assert not active(server, app, third.json()["access_token"])
+
+
+def test_refresh_token_of_another_client_or_provider(server: LiveServer, world: World) -> None:
+    app, other = world.a.app, world.a.pkce_app
+    mine = post(server.url, data=exchange_params(app, code_for(server.url, world.a))).json()
+    b_url = server.url_for_host("localhost")
+    theirs = post(b_url, data=exchange_params(world.b.app, code_for(b_url, world.b))).json()
+    as_other = {"grant_type": "refresh_token", "client_id": other.client_id, "client_secret": other.client_secret}
+    refused(post(server.url, data={**as_other, "refresh_token": mine["refresh_token"]}), "invalid_grant")
+    as_app = {"grant_type": "refresh_token", "client_id": app.client_id, "client_secret": app.client_secret}
+    refused(post(server.url, data={**as_app, "refresh_token": theirs["refresh_token"]}), "invalid_grant")
+    # B's client presenting its own token at A is unknown there
+    as_b = {
+        "grant_type": "refresh_token",
+        "client_id": world.b.app.client_id,
+        "client_secret": world.b.app.client_secret,
+    }
+    refused(post(server.url, data={**as_b, "refresh_token": theirs["refresh_token"]}), "invalid_client", 401)
+    # none of that burnt or revoked anything
+    assert post(server.url, data={**as_app, "refresh_token": mine["refresh_token"]}).status_code == 200
+    assert post(b_url, data={**as_b, "refresh_token": theirs["refresh_token"]}).status_code == 200

@@ -115,6 +115,10 @@ def test_not_logged_in_goes_to_login_and_back(server: LiveServer, world: World) 
         assert got.status_code == 302
         back = query_of(got.headers["location"])["next"]
         assert back.startswith("/oauth2/auth?")
+        # POST with a form body (and a trailing slash) works the same, answered with 303
+        posted = client.post("/oauth2/auth/", data=params_for(world, scope="read,write"))
+        assert posted.status_code == 303
+        assert query_of(posted.headers["location"])["next"] == back
         assert login(client, world.a.owner.email, world.a.password).status_code == 303
         page = client.get(back)
         assert page.status_code == 200

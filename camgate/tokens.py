@@ -97,8 +97,11 @@ def new_client_id() -> str:
 def derive(kind: TokenKind, key: bytes, label: str) -> str:
     """A credential derived from ``key`` and ``label`` instead of random bits.
 
-    Only for the demo data: ``camgate demo`` can print the same demo client secret every time it
-    runs without the secret ever being stored (the key is the installation's secret key).
+    Two uses, both so that a credential can be produced again without its plaintext being stored
+    (the key is the installation's secret key): ``camgate demo`` prints the same demo client secret
+    every time it runs, and the refresh grace period (``oauth.grants.refresh_token``) answers a
+    retried refresh with the same successor tokens. The output is an HMAC-SHA-256 (256 bits), so
+    it is as unguessable as ``mint`` for anyone without the key and the label.
     """
     digest = hmac.new(key, label.encode(), hashlib.sha256).digest()
     body = _base62(int.from_bytes(digest, "big"), _BODY_LEN)

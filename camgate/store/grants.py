@@ -192,6 +192,12 @@ def _refresh(row: Row, grant_revoked: bool) -> RefreshToken:
 
 async def rotate_refresh_token(conn: AsyncConnection, token_hash: str, now: datetime) -> RefreshToken | None:
     """Mark a live refresh token rotated and return it; None if unknown, rotated or revoked."""
+    # Lock the grant's row before the token's: revocation and reuse detection (``revoke_grant``)
+    # lock the grant first too, so concurrent refreshes and revocations of one grant on several
+    # workers queue up on one row instead of deadlocking (refresh: token then grant; revoke: grant
+    # then tokens — PostgreSQL detected that cycle under tests/security/test_races_workers.py).
+    grant_of_token = select(refresh_tokens.c.grant_id).where(refresh_tokens.c.token_hash == token_hash)
+    await conn.execute(select(grants.c.id).where(grants.c.id == grant_of_token.scalar_subquery()).with_for_update())
     row = (
         await conn.execute(
             update(refresh_tokens)

@@ -3,21 +3,22 @@
 * the body: at most ``MAX_BODY_BYTES`` (64 KiB), else 413 — read without buffering more;
 * the document: at most ``MAX_TOKENS`` lexical tokens (Strawberry's ``MaxTokensLimiter``, enforced
   by the parser itself, so a huge document is refused before any tree is built);
-* aliases: at most ``MAX_ALIASES`` (Strawberry's ``MaxAliasesLimiter``): no alias flooding;
-* depth: at most ``MAX_DEPTH`` nested selections, and at most ``MAX_FIELDS`` field selections in
-  all, counted with every fragment spread expanded — introspection included, so
-  ``{__schema{types{fields{type{fields{…}}}}}}`` cannot fan out either;
+* depth: at most ``MAX_DEPTH`` nested selections, at most ``MAX_FIELDS`` field selections and at
+  most ``MAX_ALIASES`` aliases in all, counted with every fragment spread expanded — introspection
+  included, so ``{__schema{types{fields{type{fields{…}}}}}}`` cannot fan out either;
 * lists: ``first`` at most ``MAX_PAGE`` items per page;
 * one operation per request: a JSON array (a "batch") is refused with 400.
 
-Depth and field count are computed by one validation rule (``ComplexityRule``) that memoises each
-fragment's cost: fragments that spread other fragments twice at every level ("fragment bombs")
-cost linear time to measure, not exponential.
+Depth, fields and aliases are measured by one validation rule (``ComplexityRule``) that memoises
+each fragment's cost: fragments that spread other fragments twice at every level ("fragment
+bombs") cost linear time to measure, not exponential. (Strawberry's own ``QueryDepthLimiter`` and
+``MaxAliasesLimiter`` walk every spread again and take exponential time on such documents.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -30,7 +31,7 @@ from graphql import (
     SelectionSetNode,
     ValidationRule,
 )
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TOKENS = 2000
@@ -41,41 +42,53 @@ MAX_PAGE = 100
 LIMIT_CODE = "QUERY_TOO_COMPLEX"
 
 
-class _Cost:
-    """Depth and field count of selection sets, with each fragment measured once."""
+@dataclass(frozen=True, slots=True)
+class Cost:
+    depth: int = 0
+    fields: int = 0
+    aliases: int = 0
+
+    def beside(self, other: Cost) -> Cost:
+        """Two selections side by side: the deeper depth, the sums of the counts."""
+        return Cost(max(self.depth, other.depth), self.fields + other.fields, self.aliases + other.aliases)
+
+
+class _Measure:
+    """The cost of selection sets, with each fragment measured once."""
 
     def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
         self.fragments = fragments
-        self.memo: dict[str, tuple[int, int]] = {}
+        self.memo: dict[str, Cost] = {}
         self.active: set[str] = set()
 
-    def of(self, selection_set: SelectionSetNode | None) -> tuple[int, int]:
-        """(depth, fields) of a selection set; a field with a selection set adds one level."""
+    def of(self, selection_set: SelectionSetNode | None) -> Cost:
+        """A field with a selection set adds one level of depth."""
+        total = Cost()
         if selection_set is None:
-            return 0, 0
-        depth = fields = 0
+            return total
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                inner_depth, inner_fields = self.of(selection.selection_set)
-                depth = max(depth, 1 + inner_depth if selection.selection_set else 1)
-                fields += 1 + inner_fields
+                inner = self.of(selection.selection_set)
+                # ``ofType`` names one type: its chain cannot fan out, so it adds no depth (the
+                # standard introspection query nests it seven times).
+                level = 0 if selection.name.value == "ofType" else 1
+                own = Cost(level + inner.depth, 1 + inner.fields, inner.aliases + (1 if selection.alias else 0))
+                total = total.beside(own)
             elif isinstance(selection, InlineFragmentNode):
-                inner_depth, inner_fields = self.of(selection.selection_set)
-                depth, fields = max(depth, inner_depth), fields + inner_fields
+                total = total.beside(self.of(selection.selection_set))
             elif isinstance(selection, FragmentSpreadNode):
-                inner_depth, inner_fields = self.fragment(selection.name.value)
-                depth, fields = max(depth, inner_depth), fields + inner_fields
-            if fields > MAX_FIELDS:
+                total = total.beside(self.fragment(selection.name.value))
+            if total.fields > MAX_FIELDS:
                 break  # enough to refuse: stop counting
-        return depth, fields
+        return total
 
-    def fragment(self, name: str) -> tuple[int, int]:
-        # Unknown or cyclic fragments are reported by graphql-core's own rules; count them as 0.
+    def fragment(self, name: str) -> Cost:
+        # Unknown or cyclic fragments are reported by graphql-core's own rules; they cost 0 here.
         if name in self.memo:
             return self.memo[name]
         definition = self.fragments.get(name)
         if definition is None or name in self.active:
-            return 0, 0
+            return Cost()
         self.active.add(name)
         self.memo[name] = self.of(definition.selection_set)
         self.active.discard(name)
@@ -83,13 +96,14 @@ class _Cost:
 
 
 class ComplexityRule(ValidationRule):
-    """Refuses operations deeper than ``MAX_DEPTH`` or selecting more than ``MAX_FIELDS`` fields."""
+    """Refuses operations over ``MAX_DEPTH``, ``MAX_FIELDS`` or ``MAX_ALIASES``."""
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
         fragments = {
             d.name.value: d for d in self.context.document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        depth, fields = _Cost(fragments).of(node.selection_set)
+        cost = _Measure(fragments).of(node.selection_set)
+        depth, fields = cost.depth, cost.fields
         if depth > MAX_DEPTH:
             self.report_error(
                 GraphQLError(
@@ -106,6 +120,14 @@ class ComplexityRule(ValidationRule):
                     extensions={"code": LIMIT_CODE, "limit": "fields", "max": MAX_FIELDS},
                 )
             )
+        if cost.aliases > MAX_ALIASES:
+            self.report_error(
+                GraphQLError(
+                    f"the query uses {cost.aliases} aliases; at most {MAX_ALIASES} are allowed",
+                    node,
+                    extensions={"code": LIMIT_CODE, "limit": "aliases", "max": MAX_ALIASES},
+                )
+            )
 
 
 def extensions() -> list[Callable[[], SchemaExtension]]:
@@ -113,6 +135,5 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
     would be shared by concurrent requests)."""
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: AddValidationRules([ComplexityRule]),
     ]

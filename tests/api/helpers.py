@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.config import Settings
-from camgate.domain import SCOPES, User
+from camgate.domain import ALL_SCOPES, SCOPES, Role, TokenPrincipal, User
 from camgate.store import accounts
 from tests.factories import Tenant, make_personal_token
 from tests.flows import authorization_code
@@ -90,3 +91,21 @@ def tokens_for(settings: Settings, user: User, wanted: dict[str, str]) -> dict[s
         return {name: await make_personal_token(conn, user, scopes, name=name) for name, scopes in wanted.items()}
 
     return in_transaction(settings, mint)
+
+
+def principal(kind: str, *, token_id: int, grant_id: int | None = None) -> TokenPrincipal:
+    """A TokenPrincipal for unit tests of the API's bookkeeping."""
+    user = User(1, 1, 1, "owner@example.test", Role.FULL, frozenset(), True)
+    return TokenPrincipal(
+        kind=kind,
+        token_id=token_id,
+        display_prefix="cga_AbCdEfGh",
+        provider_id=1,
+        user=user,
+        scopes=ALL_SCOPES,
+        app_id=None,
+        client_id=None,
+        grant_id=grant_id,
+        expires_at=None,
+        issued_at=datetime.now(UTC),
+    )

@@ -111,6 +111,20 @@ def start(
     raise RuntimeError(f"{name} did not open port {port} within {timeout:.0f} s; see {log}")
 
 
+def cpu_seconds_of(command: str) -> float:
+    """CPU seconds used so far by every live process named ``command`` (e.g. PostgreSQL's backends)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                head, _, tail = Path(f"/proc/{entry}/stat").read_text().rpartition(")")
+                if head.split("(", 1)[1] == command:
+                    fields = tail.split()
+                    total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def wait_idle(server: Server, *, limit: float = 20.0, threshold: float = 0.05) -> None:
     """Wait until the server's group uses < ``threshold`` of a core: queued requests of the previous
     run (wrk has hung up, the server has not) must not eat into the next one."""

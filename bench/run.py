@@ -18,6 +18,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import resource
 import secrets
 import subprocess
@@ -68,7 +69,8 @@ class Row:
     processes: int = 0
     server_cpu: float = 0.0  # cores used by the server's process group during the run
     wrk_cpu: float = 0.0  # cores used by wrk
-    other_cpu: float = 0.0  # cores used by everything else on the machine (other agents, PostgreSQL)
+    pg_cpu: float = 0.0  # cores used by PostgreSQL (all its processes, whoever they serve)
+    other_cpu: float = 0.0  # cores used by everything else on the machine (other agents' tests...)
     ref: str = ""  # the reference row this one is compared with
     note: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
@@ -268,12 +270,14 @@ def measure(
     for conc in concs or opts.concs:
         procs.wait_idle(server)
         path = feed.next_file() if feed else None
-        before = (time.monotonic(), _busy_seconds(), server.cpu_seconds(), _children_cpu())
+        pg = "postgres" if config.startswith("postgresql") else "-"
+        before = (time.monotonic(), _busy_seconds(), server.cpu_seconds(), _children_cpu(), procs.cpu_seconds_of(pg))
         res = wrk.run(server.url, req, conc=conc, seconds=duration or opts.duration, threads=opts.threads, feed=path)
-        after = (time.monotonic(), _busy_seconds(), server.cpu_seconds(), _children_cpu())
+        after = (time.monotonic(), _busy_seconds(), server.cpu_seconds(), _children_cpu(), procs.cpu_seconds_of(pg))
         wall = after[0] - before[0]
         srv_cpu, wrk_cpu = (after[2] - before[2]) / wall, (after[3] - before[3]) / wall
-        other_cpu = max(0.0, (after[1] - before[1]) / wall - srv_cpu - wrk_cpu)
+        pg_cpu = max(0.0, (after[4] - before[4]) / wall)  # backends that exit mid-run take their CPU along
+        other_cpu = max(0.0, (after[1] - before[1]) / wall - srv_cpu - wrk_cpu - pg_cpu)
         note = ""
         if feed:
             feed.consumed(int(res.raw["maxpos"]), max(1, min(opts.threads, conc)))
@@ -282,11 +286,12 @@ def measure(
         total, biggest, count = server.rss()
         row = Row(config, name, conc, res.rps, res.p50_ms, res.p99_ms, res.errors, total / 2**20, biggest / 2**20)
         row.processes, row.server_cpu, row.wrk_cpu, row.other_cpu = count, srv_cpu, wrk_cpu, other_cpu
+        row.pg_cpu = pg_cpu
         row.ref, row.note, row.raw = ref, note, res.raw
         print(
             f"  {config:14} {name:40} c={conc:<3} {res.rps:9,.0f} req/s  p50 {res.p50_ms:7.2f}  "
-            f"p99 {res.p99_ms:7.2f} ms  errors {res.errors}  rss {row.rss_mb:.0f} MB  cpu srv/wrk/other "
-            f"{srv_cpu:.2f}/{wrk_cpu:.2f}/{other_cpu:.2f} {note}",
+            f"p99 {res.p99_ms:7.2f} ms  errors {res.errors}  rss {row.rss_mb:.0f} MB  cpu srv/pg/wrk/other "
+            f"{srv_cpu:.2f}/{pg_cpu:.2f}/{wrk_cpu:.2f}/{other_cpu:.2f} {note}",
             flush=True,
         )
         rows.append(row)
@@ -355,25 +360,41 @@ def run_references(opts: Options, workdir: Path, logs: Path) -> tuple[list[Row],
             token_req = Request(
                 "POST", "/token", auth, "grant_type=client_credentials&scope=read", expect='"access_token"'
             )
+            if opts.only is None or any("token" in o for o in opts.only):
+                rows += measure(
+                    server, "reference", "oidc-provider token (client_credentials)", token_req, opts, None, ""
+                )
+            # Minted after the token runs: the in-memory adapter is an LRU of 1000 entries, so a
+            # token minted before tens of thousands of others would be gone (and answer inactive).
             status, text, _ = _http(server.url, token_req)
             if status != 200:
                 raise RuntimeError(f"oidc-provider token request answered {status}: {text[:200]}")
             token = json.loads(text)["access_token"]
             intro = Request("POST", "/token/introspection", auth, f"token={token}", expect='"active":true')
-            rows += measure(server, "reference", "oidc-provider token (client_credentials)", token_req, opts, None, "")
             rows += measure(server, "reference", "oidc-provider introspection", intro, opts, None, "")
         finally:
             server.stop()
     return rows, versions
 
 
+PEERS = Path(os.environ.get("BENCH_PEERS", "/work/shared/bench-peers"))
+
+
+def parse_authlib(md: Path, measured: bool) -> dict[int, float]:
+    figures: dict[int, float] = {}
+    if md.exists():
+        for line in md.read_text().splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) > 4 and cells[0].startswith("Authlib") and cells[1] == "token":
+                figures[int(cells[2])] = float(cells[3].replace(",", ""))
+    figures[0] = float(measured)  # 1.0: measured in this run
+    return figures
+
+
 def peer_authlib(opts: Options) -> dict[int, float]:
     """Authlib+Flask token req/s per concurrency, from the peer instrument (run, not copied)."""
-    peers = Path(os.environ.get("BENCH_PEERS", "/work/shared/bench-peers"))
     outdir = opts.out / "peers"
-    figures: dict[int, float] = {}
-    md = peers / "results" / "latest.md"
-    if opts.peers and (peers / "run_all.sh").exists():
+    if opts.peers and (PEERS / "run_all.sh").exists():
         outdir.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -384,23 +405,17 @@ def peer_authlib(opts: Options) -> dict[int, float]:
             "REPS": "1",
         }
         done = subprocess.run(
-            ["bash", str(peers / "run_all.sh")],
+            ["bash", str(PEERS / "run_all.sh")],
             env=env,
-            cwd=peers,
+            cwd=PEERS,
             capture_output=True,
             text=True,
             timeout=1200,
             check=False,
         )
         if done.returncode == 0 and (outdir / "latest.md").exists():
-            md = outdir / "latest.md"
-    if md.exists():
-        for line in md.read_text().splitlines():
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if len(cells) > 4 and cells[0].startswith("Authlib") and cells[1] == "token":
-                figures[int(cells[2])] = float(cells[3].replace(",", ""))
-    figures[0] = float(md == outdir / "latest.md")  # 1.0: measured in this run
-    return figures
+            return parse_authlib(outdir / "latest.md", True)
+    return parse_authlib(PEERS / "results" / "latest.md", False)
 
 
 # --- camgate ---------------------------------------------------------------------------------------
@@ -487,14 +502,17 @@ def check_revocation(server: procs.Server, fx: Fixture, codes: Feed, workers: in
 
 
 def bench_config(
-    backend: str, workers: int, opts: Options, workdir: Path, logs: Path, report: dict[str, Any]
-) -> list[Row]:
-    config = f"{backend}-{workers}w"
+    backend: str, workers: int, opts: Options, workdir: Path, logs: Path, report: dict[str, Any], rows: list[Row]
+) -> None:
+    """Measure one config; rows are appended to ``rows`` as they come (a late failure keeps them)."""
+    backend, _, extra = backend.partition("+")  # "postgresql+redis": the Redis brute-force counters
+    config = f"{backend}-{workers}w" + (f"+{extra}" if extra else "")
     cdir = workdir / config
     cdir.mkdir(parents=True)
-    schema = f"bench_{os.getpid()}_{config.replace('-', '_')}"
+    schema = f"bench_{os.getpid()}_{config.replace('-', '_').replace('+', '_')}"
     env = camgate_env(backend, cdir, schema)
-    rows: list[Row] = []
+    if extra == "redis":
+        env["CAMGATE_REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     if backend == "postgresql":
         asyncio.run(create_pg_schema(PG_ADMIN, schema))
     server = None
@@ -542,19 +560,19 @@ def bench_config(
                 rows += measure(server, config, name, req, opts, feed, ref)
             if name == "graphql bearer":
                 rows += measure_noauth(opts, config, workers, env, cdir, logs, fx, req)
-        if backend == "postgresql" and workers == max(w for _, w in opts.configs):
+        if backend == "postgresql" and not extra and workers == max(w for _, w in opts.configs):
+            procs.wait_idle(server, limit=120)  # the login runs leave a queue of Argon2 hashes behind
             report["revocation"] = check_revocation(server, fx, feeds["codes"], workers)
             if opts.scale:
                 from bench import scale
 
-                report["scale"] = scale.run(server, fx, opts, config, schema, env, scenarios, rows)
+                report["scale"] = scale.run(server, fx, opts, config, schema, env, scenarios, list(rows))
                 rows += report["scale"].pop("rows")
     finally:
         if server is not None:
             server.stop()
         if backend == "postgresql":
             asyncio.run(create_pg_schema(PG_ADMIN, schema, drop=True))
-    return rows
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -562,7 +580,8 @@ def bench_config(
 
 def reference_for(row: Row, rows: list[Row]) -> Row | None:
     refs = {r.scenario: r for r in rows if r.config == "reference" and r.conc == row.conc}
-    workers = row.config.rsplit("-", 1)[-1].rstrip("w")
+    found = re.search(r"-(\d+)w", row.config)
+    workers = found.group(1) if found else "1"
     if row.ref == "token":
         return refs.get("oidc-provider token (client_credentials)")
     if row.ref == "introspect":
@@ -574,15 +593,22 @@ def _ratio(a: float, b: float | None) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
+def efficiency(row: Row) -> float:
+    """Requests per CPU-second of the server's own processes: what a shared, busy machine distorts
+    least (the req/s column depends on how much CPU the other tenants left over)."""
+    return row.rps / row.server_cpu if row.server_cpu > 0.01 else 0.0
+
+
 def table(rows: list[Row]) -> str:
     out = [
         "| config | scenario | conc | req/s | × ref | p50 ms | p99 ms | p99 × ref | errors | RSS MB (group / "
-        "largest proc) | CPU cores server / wrk / other | reference (same run, same conc) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "largest proc) | CPU cores server / PG / wrk / other | req per server core-s | × ref "
+        "| reference (same run, same conc) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         if not row.conc:
-            out.append(f"| {row.config} | {row.scenario} | | | | | | | | | | {row.note} |")
+            out.append(f"| {row.config} | {row.scenario} | | | | | | | | | | | | {row.note} |")
             continue
         ref = reference_for(row, rows) if row.config != "reference" else None
         label = ref.scenario + f" ({ref.rps:,.0f} req/s, p99 {ref.p99_ms:.1f} ms)" if ref else "—"
@@ -594,7 +620,8 @@ def table(rows: list[Row]) -> str:
             f"| {row.config} | {row.scenario} | {row.conc} | {row.rps:,.0f} | {rps_ratio}"
             f" | {row.p50_ms:.2f} | {row.p99_ms:.2f} | {p99_ratio} | {row.errors}"
             f" | {row.rss_mb:.0f} / {row.rss_max_mb:.0f}"
-            f" | {row.server_cpu:.2f} / {row.wrk_cpu:.2f} / {row.other_cpu:.2f} | {label} |"
+            f" | {row.server_cpu:.2f} / {row.pg_cpu:.2f} / {row.wrk_cpu:.2f} / {row.other_cpu:.2f}"
+            f" | {efficiency(row):,.0f} | {_ratio(efficiency(row), efficiency(ref) if ref else None)} | {label} |"
         )
     return "\n".join(out)
 
@@ -617,6 +644,10 @@ def targets(rows: list[Row], report: dict[str, Any], authlib: dict[int, float]) 
                 f"- token issuance (code exchange, {main}, c={conc}) >= 0.5 × oidc-provider: "
                 f"{'met' if ratio >= 0.5 else 'MISSED'} ({code.rps:,.0f} vs {op_tok.rps:,.0f} req/s = {ratio:.2f}×)"
             )
+            lines.append(
+                f"  - per server core-second: {efficiency(code):,.0f} vs {efficiency(op_tok):,.0f} = "
+                f"{_ratio(efficiency(code), efficiency(op_tok))}× (PostgreSQL's own CPU not counted)"
+            )
         if code and authlib.get(conc):
             ratio = code.rps / authlib[conc]
             src = "measured in this run" if authlib.get(0) else "peer instrument's latest published run"
@@ -630,6 +661,10 @@ def targets(rows: list[Row], report: dict[str, Any], authlib: dict[int, float]) 
                 f"- introspection ({main}, c={conc}) >= 1.0 × oidc-provider: "
                 f"{'met' if ratio >= 1.0 else 'MISSED'} ({intro.rps:,.0f} vs {op_int.rps:,.0f} req/s = {ratio:.2f}×)"
             )
+            lines.append(
+                f"  - per server core-second: {efficiency(intro):,.0f} vs {efficiency(op_int):,.0f} = "
+                f"{_ratio(efficiency(intro), efficiency(op_int))}× (PostgreSQL's own CPU not counted)"
+            )
         gql, noauth = find(main, "graphql bearer", conc), find(main, "graphql no-auth", conc)
         if gql and noauth and gql.rps and noauth.rps:
             cost = 1 - gql.rps / noauth.rps
@@ -637,6 +672,11 @@ def targets(rows: list[Row], report: dict[str, Any], authlib: dict[int, float]) 
                 f"- bearer check <= 15% of a GraphQL request (c={conc}): {'met' if cost <= 0.15 else 'MISSED'} "
                 f"({gql.rps:,.0f} vs {noauth.rps:,.0f} req/s without auth: {cost:.0%})"
             )
+            if efficiency(noauth):
+                lines.append(
+                    f"  - per server core-second: {efficiency(gql):,.0f} vs {efficiency(noauth):,.0f}: "
+                    f"{1 - efficiency(gql) / efficiency(noauth):.0%}"
+                )
     if "revocation" in report:
         lines.append(f"- revoked token refused on the next request on every worker: {report['revocation']}")
     cam = [r for r in rows if r.conc and r.config != "reference"]
@@ -697,7 +737,7 @@ def parse(argv: list[str] | None) -> Options:
     p.add_argument("--out", type=Path, default=RESULTS)
     a = p.parse_args(argv)
     configs = []
-    for item in a.configs.split(","):
+    for item in a.configs.split(",") if a.configs != "none" else []:
         backend, _, workers = item.partition("-")
         configs.append((backend, int(workers.rstrip("w") or 1)))
     if a.smoke:
@@ -731,7 +771,52 @@ def parse(argv: list[str] | None) -> Options:
     )
 
 
+def render(report: dict[str, Any], rows: list[Row]) -> str:
+    o = report["options"]
+    md = [
+        f"# camgate bench, {report['started']}",
+        "",
+        f"Machine: {report['machine']}. wrk -t{o['threads']} on the same cores as the server; "
+        f"{o['duration']:g} s per run, warm-up {o['warmup']:g} s; total {report.get('elapsed', 0):.0f} s.",
+        "",
+        table(rows),
+        "",
+    ]
+    versions = report.get("versions") or {}
+    if versions:
+        md += [f"Reference: {v}" for v in versions.values()] + [""]
+    authlib = {int(k): v for k, v in (report.get("authlib") or {}).items()}
+    goals = targets(rows, report, authlib)
+    if goals:
+        md += ["## Targets (issue 7)", "", *goals, ""]
+    if "scale" in report:
+        md += ["## Scale", "", *report["scale"].get("lines", []), ""]
+    return "\n".join(md)
+
+
+def rerender(path: Path, *patches: Path) -> int:
+    """Print the markdown of a saved run again (after a change to the report's layout); rows of
+    later runs (``patches``) replace the rows of the same config, scenario and concurrency."""
+    report = json.loads(path.read_text())
+    rows = [Row(**{k: v for k, v in r.items() if k in Row.__dataclass_fields__}) for r in report["rows"]]
+    for patch in patches:
+        for r in json.loads(patch.read_text())["rows"]:
+            new = Row(**{k: v for k, v in r.items() if k in Row.__dataclass_fields__})
+            key = (new.config, new.scenario, new.conc)
+            if any((o.config, o.scenario, o.conc) == key for o in rows):
+                rows = [new if (o.config, o.scenario, o.conc) == key else o for o in rows]
+            else:
+                rows.append(new)
+    if "authlib" not in report:
+        peers = path.parent / "peers" / "latest.md"
+        report["authlib"] = parse_authlib(peers if peers.exists() else PEERS / "results" / "latest.md", peers.exists())
+    print(render(report, rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and len(sys.argv) >= 3 and sys.argv[1] == "--render":
+        return rerender(*(Path(a) for a in sys.argv[2:]))
     opts = parse(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     started = time.monotonic()
@@ -753,31 +838,17 @@ def main(argv: list[str] | None = None) -> int:
         report["versions"] = versions
         for backend, workers in opts.configs:
             try:
-                rows += bench_config(backend, workers, opts, workdir, logs, report)
+                bench_config(backend, workers, opts, workdir, logs, report, rows)
             except Exception as exc:
-                log = logs / f"{backend}-{workers}w.log"
+                log = logs / f"{backend.split('+')[0]}-{workers}w.log"
                 tail = log.read_text()[-2000:] if log.exists() else ""
                 print(f"[bench] {backend}-{workers}w failed: {exc}\n{tail}", file=sys.stderr, flush=True)
                 rows.append(Row(f"{backend}-{workers}w", "(config failed)", 0, note=str(exc)[:200]))
         authlib = peer_authlib(opts) if not opts.smoke else {}
     elapsed = time.monotonic() - started
-    md = [
-        f"# camgate bench, {stamp}",
-        "",
-        f"Machine: {report['machine']}. wrk -t{opts.threads} on the same cores as the server; "
-        f"{opts.duration:g} s per run, warm-up {opts.warmup:g} s; total {elapsed:.0f} s.",
-        "",
-        table(rows),
-        "",
-    ]
-    if versions:
-        md += [f"Reference: {v}" for v in versions.values()] + [""]
-    goals = targets(rows, report, authlib)
-    if goals:
-        md += ["## Targets (issue 7)", "", *goals, ""]
-    if "scale" in report:
-        md += ["## Scale", "", *report["scale"].get("lines", []), ""]
-    text = "\n".join(md)
+    report["authlib"] = authlib
+    report["elapsed"] = elapsed
+    text = render(report, rows)
     print("\n" + text)
     report["rows"] = [asdict(r) for r in rows]
     (opts.out / f"{stamp}.json").write_text(json.dumps(report, indent=1, default=str))

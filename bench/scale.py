@@ -64,7 +64,7 @@ def run(
         measured = measure(server, config, f"{name} {label}", req, opts, None, scenarios[name][2])
         rows += measured
         for row in measured:
-            base = next((b for b in baseline if b.scenario == name and b.conc == row.conc), None)
+            base = next((b for b in baseline if b.config == config and b.scenario == name and b.conc == row.conc), None)
             if base is None or not base.p99_ms:
                 continue
             change = row.p99_ms / base.p99_ms - 1
@@ -115,7 +115,7 @@ def run(
     except (ValueError, IndexError):
         purged = {"error": done.stderr.strip()[-300:]}
     during = result.get("rows", [None])[0]
-    base = next((b for b in baseline if b.scenario == "introspection" and b.conc == conc), None)
+    base = next((b for b in baseline if b.config == config and b.scenario == "introspection" and b.conc == conc), None)
     overlap = min(purge_s, duration - 2)
     text = (
         f"- `camgate purge --batch 5000` under introspection load (c={conc}): exit {done.returncode}, "

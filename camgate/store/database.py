@@ -38,9 +38,13 @@ _UNAVAILABLE = (
     ConnectionError,
 )
 # asyncpg's own classes, matched by name so the SQLite-only install does not need asyncpg: the
-# connection died mid-query, the server is starting or shutting down, or it has no free slot.
+# connection died mid-query, the server is starting or shutting down, or it has no free slot. A
+# deadlock or serialization failure rolled the whole transaction back, so "try again" (503 with
+# Retry-After) is the true answer there too, not a 500.
 _UNAVAILABLE_NAMES = frozenset(
     {
+        "DeadlockDetectedError",
+        "SerializationError",
         "ConnectionDoesNotExistError",
         "ConnectionFailureError",
         "CannotConnectNowError",

@@ -63,6 +63,8 @@ def test_database_outages_are_recognised_and_bugs_are_not() -> None:
             raise RuntimeError("translated") from exc
     except RuntimeError as outer:
         assert is_unavailable(outer)
+    deadlock = type("DeadlockDetectedError", (Exception,), {})
+    assert is_unavailable(DBAPIError("UPDATE", {}, deadlock("deadlock detected")))  # rolled back: retry
     assert not is_unavailable(IntegrityError("INSERT", {}, _FakeAsyncpgError("duplicate key")))
     assert not is_unavailable(ValueError("a bug"))
     try:

@@ -6,9 +6,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline script anywhere: scripts and styles come from /static only. frame-ancestors 'none'
 # keeps login, consent and error pages out of frames (clickjacking, RFC 9700 §4.16).
+# No form-action: browsers apply it to the redirect that follows a form POST too, and the consent
+# form's redirect goes to the client's URI — for a native app a private-use scheme such as
+# ``com.example.app:/cb`` (RFC 8252 §7.1) that no fixed source list can name. Forms are only ever
+# rendered by camgate's autoescaped templates, so there is no injected form to restrict.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _HEADERS = [
     (b"content-security-policy", CSP.encode()),

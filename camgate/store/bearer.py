@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.domain import BearerRecord, Role, TokenPrincipal, User, parse_scope_list
@@ -108,7 +108,15 @@ async def personal_token_record(conn: AsyncConnection, token_hash: str) -> Beare
 async def record_last_used(
     conn: AsyncConnection, *, access: dict[int, datetime], personal: dict[int, datetime], grant: dict[int, datetime]
 ) -> None:
-    """Write the buffered "last used" times in one batch (not one write per API request)."""
+    """Write the buffered "last used" times in one batch (not one write per API request).
+
+    Several workers flush independently: a time only ever moves forward, so a worker flushing an
+    older observation after another's newer one changes nothing.
+    """
     for table, seen in ((access_tokens, access), (personal_tokens, personal), (grants, grant)):
         for row_id, when in seen.items():
-            await conn.execute(update(table).where(table.c.id == row_id).values(last_used_at=when))
+            await conn.execute(
+                update(table)
+                .where(table.c.id == row_id, or_(table.c.last_used_at.is_(None), table.c.last_used_at < when))
+                .values(last_used_at=when)
+            )

@@ -12,6 +12,7 @@ from sqlalchemy import Table, delete, select
 
 from camgate.store.database import Database
 from camgate.store.models import access_tokens, authorization_codes, refresh_tokens, sessions
+from camgate.store.throttle import purge_stale_counters
 
 # Expired rows are kept a day so that "last used" and replay detection still see recent ones.
 GRACE = timedelta(days=1)
@@ -37,6 +38,7 @@ async def purge_expired(db: Database, *, batch: int = 5000) -> dict[str, int]:
             "access_tokens": await _purge_table(db, access_tokens, "id", cutoff, batch),
             "refresh_tokens": await _purge_table(db, refresh_tokens, "id", cutoff, batch),
             "sessions": await _purge_table(db, sessions, "id_hash", datetime.now(UTC), batch),
+            "throttle_counters": await purge_stale_counters(db, batch=batch),
         }
     finally:
         await db.dispose()

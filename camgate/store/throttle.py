@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -72,3 +72,22 @@ class DbThrottle:
                 .where(throttle_counters.c.key == key)
                 .values(failures=0, lock_count=0, locked_until=None)
             )
+
+
+async def purge_stale_counters(db: Database, *, older_than: timedelta = timedelta(days=1), batch: int = 5000) -> int:
+    """Delete counters whose window opened over ``older_than`` ago and that hold no running lock.
+
+    Guessing at unknown emails creates one row per email; ``camgate purge`` keeps the table small.
+    Each batch is its own short transaction, as in ``store.purge``.
+    """
+    now = datetime.now(UTC)
+    t = throttle_counters
+    stale = (t.c.window_start < now - older_than) & (t.c.locked_until.is_(None) | (t.c.locked_until < now))
+    total = 0
+    while True:
+        async with db.transaction() as conn:
+            keys = select(t.c.key).where(stale).limit(batch).scalar_subquery()
+            result = await conn.execute(delete(t).where(t.c.key.in_(keys)))
+        total += result.rowcount or 0
+        if (result.rowcount or 0) < batch:
+            return total

@@ -186,7 +186,7 @@ def test_every_command_prints_one_json_object(run_cli: Cli) -> None:
     assert token["token"].startswith("cgp_") and token["scope"] == "events read" and token["expires_at"]
     assert run("init").json() == {"database": "migrated to head"}  # again: nothing to do
     purged = run("purge").json()
-    assert set(purged) == {"authorization_codes", "access_tokens", "refresh_tokens", "sessions"}
+    assert set(purged) == {"authorization_codes", "access_tokens", "refresh_tokens", "sessions", "throttle_counters"}
 
 
 def test_grace_seconds_reaches_the_store(run_cli: Cli) -> None:

@@ -274,3 +274,34 @@ def test_server_uses_redis_when_configured(
         return len((await conn.execute(select(throttle_counters))).all())
 
     assert in_transaction(settings, count) == 0
+
+
+def test_purge_drops_stale_counters_and_keeps_running_locks(settings: Settings) -> None:
+    """RFC 6819 §4.4.3.6 without a growing table: guessing unknown emails leaves one row each;
+    ``camgate purge`` deletes those a day old with no running lock, and keeps the rest."""
+    from sqlalchemy import insert
+
+    from camgate.store.purge import purge_expired
+
+    run(create_schema(settings))
+    now = datetime.now(UTC)
+    old = now - timedelta(days=2)
+
+    async def seed(conn: AsyncConnection) -> None:
+        rows = [
+            ("login:1:stale", old, None),
+            ("login:1:fresh", now, None),
+            ("login:1:locked", old, now + timedelta(minutes=5)),
+        ]
+        for key, start, until in rows:
+            values = {"key": key, "failures": 2, "window_start": start, "lock_count": 1, "locked_until": until}
+            await conn.execute(insert(throttle_counters).values(**values))
+
+    in_transaction(settings, seed)
+    purged = run(purge_expired(open_database(settings), batch=1))
+    assert purged["throttle_counters"] == 1
+
+    async def keys(conn: AsyncConnection) -> set[str]:
+        return set((await conn.scalars(select(throttle_counters.c.key))).all())
+
+    assert in_transaction(settings, keys) == {"login:1:fresh", "login:1:locked"}

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.domain import Role, User
-from camgate.management import create_app, create_personal_token, create_user
+from camgate.management import create_app, create_personal_token
+from camgate.passwords import hash_password
 from camgate.store import accounts, providers
 from camgate.store.models import events, recordings
 
 PASSWORD = "correct horse battery"
+
+
+@cache
+def password_hash() -> str:
+    """The seeded users' Argon2 hash, computed once per test process: a world has four users, and
+    hashing each anew (~0.1-0.4 s under load) was most of every test's setup. Logins still verify
+    against a real Argon2 hash with the production parameters."""
+    return hash_password(PASSWORD)
+
+
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 
 
@@ -79,20 +91,20 @@ async def make_tenant(conn: AsyncConnection, name: str, host: str, *, default: b
                 for h in range(6)
             ],
         )
-    owner = await create_user(
+    owner = await accounts.add_user(
         conn,
         provider_id=provider.id,
         organization_id=org_id,
         email=f"owner@{name}.example",
-        password=PASSWORD,
+        password_hash=password_hash(),
         role=Role.FULL,
     )
-    guest = await create_user(
+    guest = await accounts.add_user(
         conn,
         provider_id=provider.id,
         organization_id=org_id,
         email=f"guest@{name}.example",
-        password=PASSWORD,
+        password_hash=password_hash(),
         role=Role.GUEST,
         rights=("read", "liveview"),
         camera_ids=[cams["Front door"]],

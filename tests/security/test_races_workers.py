@@ -31,7 +31,8 @@ from tests.support import DbTarget, in_transaction, make_target, settings_for
 
 K = 10
 ROUNDS = 12
-pytestmark = pytest.mark.slow
+# One module-scoped cluster: keep its tests on one xdist worker (`make test` uses --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("camgate-races")]
 
 
 @pytest.fixture(scope="module")

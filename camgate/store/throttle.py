@@ -41,22 +41,40 @@ class DbThrottle:
         return max(1, int((until - now).total_seconds() + 0.999))
 
     async def failure(self, key: str) -> None:
+        await self._count(key, honour_lock=False)
+
+    async def reserve(self, key: str) -> int:
+        """Count an attempt *before* it is checked: 0 if it may go ahead, else the seconds to wait.
+
+        Checking the lock first and counting the failure afterwards lets a burst of concurrent
+        guesses all pass the check before any of them is counted. Counting first, in one atomic
+        statement, lets exactly ``max_failures`` attempts through per lock, however many workers
+        and requests race. A locked key is not counted further (its owner's next window starts
+        clean); ``success`` clears the reservation of an attempt that turned out right.
+        """
+        return await self._count(key, honour_lock=True)
+
+    async def _count(self, key: str, *, honour_lock: bool) -> int:
         limit = self.limit_for(key)
         now = datetime.now(UTC)
         window_open = now - timedelta(seconds=limit.window_seconds)
         insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         t = throttle_counters
         stale = t.c.window_start < window_open
+        locked = t.c.locked_until.is_not(None) & (t.c.locked_until > literal(now, UTCDateTime()))
+        counted = case((stale, 1), else_=t.c.failures + 1)
         upsert = insert(t).values(key=key, failures=1, window_start=now, lock_count=0)
         stmt = upsert.on_conflict_do_update(
             index_elements=[t.c.key],
             set_={
-                "failures": case((stale, 1), else_=t.c.failures + 1),
+                "failures": case((locked, t.c.failures), else_=counted) if honour_lock else counted,
                 "window_start": case((stale, literal(now, UTCDateTime())), else_=t.c.window_start),
             },
-        ).returning(t.c.failures, t.c.lock_count)
+        ).returning(t.c.failures, t.c.lock_count, t.c.locked_until)
         async with self.db.transaction() as conn:
             row = (await conn.execute(stmt)).one()
+            if honour_lock and row.locked_until is not None and row.locked_until > now:
+                return max(1, int((row.locked_until - now).total_seconds() + 0.999))
             if row.failures >= limit.max_failures:
                 lock = min(limit.lock_seconds * 2 ** min(row.lock_count, 20), limit.max_lock_seconds)
                 await conn.execute(
@@ -64,6 +82,7 @@ class DbThrottle:
                     .where(t.c.key == key)
                     .values(failures=0, lock_count=t.c.lock_count + 1, locked_until=now + timedelta(seconds=lock))
                 )
+        return 0
 
     async def success(self, key: str) -> None:
         async with self.db.transaction() as conn:

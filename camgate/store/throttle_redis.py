@@ -27,6 +27,11 @@ if n >= tonumber(ARGV[1]) then
 end
 return n
 """
+# The same count, made only if the key is not locked: returns the lock's seconds left, or 0.
+_RESERVE = """
+local ttl = redis.call('TTL', KEYS[2])
+if ttl > 0 then return ttl end
+""" + _FAILURE.replace("return n", "return 0")
 PREFIX = "camgate:throttle:"
 
 
@@ -37,6 +42,7 @@ class RedisThrottle:
         self.client: Any = redis_asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.limit_for = limit_for
         self._failure = self.client.register_script(_FAILURE)
+        self._reserve = self.client.register_script(_RESERVE)
 
     @staticmethod
     def _keys(key: str) -> list[str]:
@@ -54,6 +60,15 @@ class RedisThrottle:
         args = [limit.max_failures, limit.window_seconds, limit.lock_seconds, limit.max_lock_seconds]
         try:
             await self._failure(keys=self._keys(key), args=args)
+        except Exception as exc:
+            raise DatabaseUnavailableError(type(exc).__name__) from exc
+
+    async def reserve(self, key: str) -> int:
+        """Count an attempt before it is checked (see ``DbThrottle.reserve``): 0 or seconds to wait."""
+        limit = self.limit_for(key)
+        args = [limit.max_failures, limit.window_seconds, limit.lock_seconds, limit.max_lock_seconds]
+        try:
+            return int(await self._reserve(keys=self._keys(key), args=args))
         except Exception as exc:
             raise DatabaseUnavailableError(type(exc).__name__) from exc
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from contextvars import ContextVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -80,7 +81,19 @@ def remember_device(svc: Services, request: Request, response: Response, provide
     )
 
 
+# The account key whose attempt this request already counted (``reserve``), so ``login_failed``
+# does not count it twice. A ContextVar is per request: each request runs in its own task.
+_reserved: ContextVar[str | None] = ContextVar("camgate_login_reserved", default=None)
+
+
 async def login_allowed(svc: Services, provider_id: int, email: str, ip: str | None, request: Request) -> None:
+    """Raise ``LoginThrottled`` if the address or the account is locked.
+
+    The account's attempt is counted here, before the password is checked (``reserve``), so that
+    concurrent guesses cannot all slip past the lock check before any is counted; a success
+    clears it. A known device skips the account lock, so its attempt is counted only if it fails.
+    """
+    _reserved.set(None)
     throttle = svc.throttle
     if throttle is None:
         return
@@ -89,15 +102,21 @@ async def login_allowed(svc: Services, provider_id: int, email: str, ip: str | N
         if wait:
             raise LoginThrottled(wait)
     if not known_device(svc, request, provider_id, email):
-        wait = await throttle.retry_after(_account_key(provider_id, email))
+        key = _account_key(provider_id, email)
+        reserve = getattr(throttle, "reserve", None)
+        wait = await reserve(key) if reserve is not None else await throttle.retry_after(key)
         if wait:
             raise LoginThrottled(wait)
+        if reserve is not None:
+            _reserved.set(key)
 
 
 async def login_failed(svc: Services, provider_id: int, email: str, ip: str | None) -> None:
     if svc.throttle is None:
         return
-    await svc.throttle.failure(_account_key(provider_id, email))
+    key = _account_key(provider_id, email)
+    if _reserved.get() != key:
+        await svc.throttle.failure(key)
     if ip:
         await svc.throttle.failure(f"ip:{ip}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -246,6 +247,10 @@ def test_redis_throttle_has_the_same_policy(redis_url: str) -> None:
                 await throttle.client.delete(f"{PREFIX}l:{key}")
             await throttle.success(key)
             assert await throttle.client.exists(*throttle._keys(key)) == 0
+            # Counting before checking: two reservations pass, the third waits.
+            assert [await throttle.reserve(key) for _ in range(2)] == [0, 0]
+            assert 8 <= await throttle.reserve(key) <= 10
+            await throttle.success(key)
         finally:
             await throttle.close()
         return waits
@@ -305,3 +310,30 @@ def test_purge_drops_stale_counters_and_keeps_running_locks(settings: Settings) 
         return set((await conn.scalars(select(throttle_counters.c.key))).all())
 
     assert in_transaction(settings, keys) == {"login:1:fresh", "login:1:locked"}
+
+
+def test_concurrent_guesses_cannot_overshoot_the_limit(server: LiveServer, world: World) -> None:
+    """RFC 6819 §4.4.3.6 under concurrency: twelve wrong passwords for one account released together
+    get exactly ``login_max_failures`` (3) password checks; the other nine are refused unchecked,
+    because each attempt is counted atomically before its password is verified."""
+    clients = [httpx.Client(base_url=server.url, timeout=30) for _ in range(12)]
+    forms = []
+    for client in clients:
+        fields = form_fields(client.get("/login").text, "/login")
+        fields.update(email=world.a.owner.email, password="guess")
+        forms.append(fields)
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        statuses.append(clients[i].post("/login", data=forms[i]).status_code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for client in clients:
+        client.close()
+    assert sorted(statuses) == [401] * 3 + [429] * 9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+# aiosqlite logs every statement *with its bound parameters* at DEBUG: a client that sends its
+# secret in the wrong field (say, as client_id) would have it written to the log under
+# CAMGATE_LOG_LEVEL=debug. camgate binds only hashes of credentials, but cannot stop a client's
+# typo, so that logger never goes below INFO (found by tests/security/test_fuzz.py's log scan).
+_aiosqlite_log = logging.getLogger("aiosqlite")
+if _aiosqlite_log.level < logging.INFO:
+    _aiosqlite_log.setLevel(logging.INFO)
 
 CONNECT_TIMEOUT_SECONDS = 3
 COMMAND_TIMEOUT_SECONDS = 5

@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.config import Settings
-from camgate.store.models import access_tokens, authorization_codes, grants, refresh_tokens
+from camgate.store.models import access_tokens, authorization_codes, grants, oauth_apps, refresh_tokens
 from camgate.tokens import hash_token
 from tests.factories import World
 from tests.flows import decide, form_fields, login, open_consent, query_of
@@ -265,3 +265,38 @@ def test_sqlite_serves_one_worker_and_says_so(tmp_path: Path) -> None:
     finally:
         serve.stop()
     assert camgate_env(settings)["CAMGATE_DATABASE_URL"].startswith("sqlite")
+
+
+def test_concurrent_refreshes_within_the_grace_period_share_one_successor(
+    cluster: tuple[ServeProcess, World, Settings],
+) -> None:
+    """RFC 9700 §4.14.2 with the per-app refresh grace period on (provider B's app, 30 s): K identical
+    refreshes on 4 workers all get the *same* successor pair, the chain does not fork, and the grant
+    stays live."""
+    serve, world, settings = cluster
+    app = world.b.app
+
+    async def enable(conn: AsyncConnection) -> None:
+        await conn.execute(update(oauth_apps).where(oauth_apps.c.id == app.id).values(refresh_grace_seconds=30))
+
+    _db(settings, enable)
+    base = serve.url.replace("127.0.0.1", "localhost")
+    creds = {"client_id": app.client_id, "client_secret": app.client_secret}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        assert login(client, world.b.owner.email, world.b.password).status_code == 303
+        codes = []
+        for _ in range(ROUNDS // 2):
+            page = open_consent(client, auth_params(app))
+            codes.append(query_of(decide(client, page.text).headers["location"])["code"])
+    for code in codes:
+        exchange = {**creds, "grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
+        first = _post(base, exchange).json()
+        data = {**creds, "grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+        answers = _together(K, lambda _i, data=data: _post(base, data))
+        assert [a.status_code for a in answers] == [200] * K, [a.text for a in answers if a.status_code != 200]
+        assert len({(a.json()["access_token"], a.json()["refresh_token"]) for a in answers}) == 1
+        n_refresh, n_access, _live, revoked = _chain(settings, first["refresh_token"])
+        assert (n_refresh, n_access, revoked) == (2, 2, 0)
+        # The shared successor is a working refresh token.
+        again = {**data, "refresh_token": answers[0].json()["refresh_token"]}
+        assert _post(base, again).status_code == 200

@@ -6,7 +6,6 @@ any database round-trip; a well-formed one costs one indexed lookup by its SHA-2
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from camgate.domain import BearerRecord, TokenPrincipal
@@ -31,9 +30,8 @@ def parse_authorization_header(header: str | None) -> str:
 def check_record(record: BearerRecord | None, *, provider_id: int, now: datetime) -> TokenPrincipal:
     """The rules a stored token must pass: same provider, not revoked, not expired, user active.
 
-    The principal's scopes are the token's scopes narrowed to what the user holds *now*: when an
-    owner takes a right away from a guest, tokens issued before stop carrying it at once (for the
-    API and for introspection alike), without hunting down and rewriting every token.
+    The principal keeps the token's own scopes; what the user holds *now* is checked beside them
+    (the API says which of the two is lacking, and introspection reports their intersection).
     """
     if record is None or record.revoked:
         raise InvalidTokenError(_INVALID)
@@ -44,8 +42,7 @@ def check_record(record: BearerRecord | None, *, provider_id: int, now: datetime
         raise InvalidTokenError(_INVALID, log_detail="expired")
     if not principal.user.is_active:
         raise InvalidTokenError(_INVALID, log_detail="user disabled")
-    held = principal.scopes & principal.user.effective_rights
-    return principal if held == principal.scopes else replace(principal, scopes=held)
+    return principal
 
 
 async def lookup(storage: OAuthStorage, token: str) -> BearerRecord | None:

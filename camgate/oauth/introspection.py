@@ -31,7 +31,8 @@ async def introspect(ctx: OAuthContext, params: dict[str, str], basic: tuple[str
         return INACTIVE
     answer: dict[str, Any] = {
         "active": True,
-        "scope": format_scopes(principal.scopes),
+        # A guest that lost a right since the token was issued no longer passes it on.
+        "scope": format_scopes(principal.scopes & principal.user.effective_rights),
         "client_id": principal.client_id,
         "username": principal.user.email,
         "token_type": "Bearer",

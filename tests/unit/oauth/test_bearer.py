@@ -78,10 +78,3 @@ def test_expired_other_provider_disabled_revoked(bench: Bench) -> None:
     bench.run(revoke(bench.ctx(), tokens["refresh_token"], {}, None))
     with pytest.raises(InvalidTokenError):
         check(bench, tokens["access_token"])
-
-
-def test_a_guests_token_loses_a_right_the_moment_the_guest_does(bench: Bench) -> None:
-    token = bench.storage.add_personal_token(bench.guest, scopes=("read", "liveview"))
-    assert check(bench, token).scopes == {"read", "liveview"}  # type: ignore[attr-defined]
-    bench.storage.set_user(bench.guest, rights=frozenset({"read"}))
-    assert check(bench, token).scopes == {"read"}  # type: ignore[attr-defined]

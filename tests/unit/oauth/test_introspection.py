@@ -42,6 +42,13 @@ def test_personal_token(bench: Bench) -> None:
     assert got["active"] is True and got["scope"] == "read events" and "client_id" not in got
 
 
+def test_a_guest_that_lost_a_right_no_longer_passes_it_on(bench: Bench) -> None:
+    token = bench.storage.add_personal_token(bench.guest, ["read", "liveview"])
+    assert ask(bench, token)["scope"] == "read liveview"
+    bench.storage.set_user(bench.guest, rights=frozenset({"read"}))
+    assert ask(bench, token)["scope"] == "read"
+
+
 @pytest.mark.parametrize(
     "value",
     ["garbage", pytest.param(mint(TokenKind.ACCESS), id="access"), pytest.param(mint(TokenKind.CODE), id="code")],

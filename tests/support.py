@@ -86,6 +86,8 @@ def settings_for(target: DbTarget, tmp_path: Path, **overrides: Any) -> Settings
         "database_url": target.url,
         "database_schema": target.schema or "",
         "secret_key": "test-secret-key-" + uuid.uuid4().hex,
+        # Several test processes, each with servers, share one PostgreSQL (max_connections 100).
+        "database_pool_size": 3,
     }
     values.update(overrides)
     return Settings(**values)

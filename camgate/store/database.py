@@ -125,4 +125,8 @@ class Database:
 
 
 def open_database(settings: Settings) -> Database:
-    return Database(settings.resolved_database_url, schema=settings.database_schema or None)
+    return Database(
+        settings.resolved_database_url,
+        schema=settings.database_schema or None,
+        pool_size=settings.database_pool_size,
+    )

@@ -38,6 +38,7 @@ def camgate_env(settings: Settings, **extra: str) -> dict[str, str]:
         CAMGATE_DATABASE_SCHEMA=settings.database_schema,
         CAMGATE_SECRET_KEY=settings.secret_key,
         CAMGATE_VAR_DIR=str(settings.var_dir),
+        CAMGATE_DATABASE_POOL_SIZE="5",  # 4 workers x (5 + 5 overflow) stays well inside max_connections
     )
     env.update(extra)
     return env

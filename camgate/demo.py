@@ -9,13 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.domain import Role
 from camgate.management import create_user
-from camgate.store import accounts, apps, providers
-from camgate.store.models import events, oauth_apps, recordings
+from camgate.store import accounts, apps, devices, providers
 from camgate.tokens import TokenKind, derive, hash_token, new_client_id
 
 PROVIDER = "demo"
@@ -57,27 +55,20 @@ async def seed(conn: AsyncConnection, secret_key: bytes) -> dict[str, Any]:
             rights=GUEST_RIGHTS,
             camera_ids=[camera_ids[1]],
         )
-        secret = derive(TokenKind.CLIENT_SECRET, secret_key, "demo-client-secret")
-        await conn.execute(
-            insert(oauth_apps).values(
-                provider_id=provider.id,
-                owner_id=owner.id,
-                client_id=new_client_id(),
-                client_secret_hash=hash_token(secret),
-                name=APP_NAME,
-                description="The demo app of `make run`: its callback is http://127.0.0.1:8765/callback.",
-                redirect_uris=[REDIRECT_URI],
-                require_pkce=False,
-                created_at=datetime.now(UTC),
-                updated_at=datetime.now(UTC),
-            )
+        await apps.add_app(
+            conn,
+            provider_id=provider.id,
+            owner_id=owner.id,
+            client_id=new_client_id(),
+            client_secret_hash=hash_token(demo_client_secret(secret_key)),
+            name=APP_NAME,
+            description="The demo app of `make run`: its callback is http://127.0.0.1:8765/callback.",
+            redirect_uris=[REDIRECT_URI],
+            require_pkce=False,
         )
     found = await accounts.user_by_email(conn, provider_id=provider.id, email=OWNER[0])
     assert found is not None
-    client_id = await conn.scalar(
-        select(oauth_apps.c.client_id).where(oauth_apps.c.owner_id == found[0].id, oauth_apps.c.name == APP_NAME)
-    )
-    app = await apps.app_by_client_id(conn, provider_id=provider.id, client_id=str(client_id))
+    app = next(a for a in await apps.apps_of_owner(conn, found[0].id) if a.name == APP_NAME)
     return {
         "provider": provider.name,
         "url": "http://127.0.0.1:8000",
@@ -85,16 +76,21 @@ async def seed(conn: AsyncConnection, secret_key: bytes) -> dict[str, Any]:
         "guest": {"email": GUEST[0], "password": GUEST[1], "role": "guest", "rights": list(GUEST_RIGHTS)},
         "app": {
             "name": APP_NAME,
-            "client_id": client_id,
-            "client_secret": derive(TokenKind.CLIENT_SECRET, secret_key, "demo-client-secret"),
-            "redirect_uris": list(app.redirect_uris) if app else [REDIRECT_URI],
+            "client_id": app.client_id,
+            "client_secret": demo_client_secret(secret_key),
+            "redirect_uris": list(app.redirect_uris),
         },
     }
 
 
+def demo_client_secret(secret_key: bytes) -> str:
+    return derive(TokenKind.CLIENT_SECRET, secret_key, "demo-client-secret")
+
+
 async def _recordings_and_events(conn: AsyncConnection, camera_ids: list[int]) -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    rec_rows, event_rows = [], []
+    rec_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
     kinds = ("motion", "sound", "tamper", "motion", "line_crossing")
     for i, cam in enumerate(camera_ids):
         for day in range(6):
@@ -115,5 +111,5 @@ async def _recordings_and_events(conn: AsyncConnection, camera_ids: list[int]) -
                         "occurred_at": began + timedelta(minutes=5 * j),
                     }
                 )
-    await conn.execute(insert(recordings), rec_rows)
-    await conn.execute(insert(events), event_rows)
+    await devices.add_recordings(conn, rec_rows)
+    await devices.add_events(conn, event_rows)

@@ -293,3 +293,15 @@ async def list_commands(
         )
         for r in rows
     ]
+
+
+async def add_recordings(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert recordings (demo and test data): camera_id, started_at, ended_at, size_bytes."""
+    if rows:
+        await conn.execute(insert(recordings), rows)
+
+
+async def add_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert events (demo and test data): camera_id, type, occurred_at."""
+    if rows:
+        await conn.execute(insert(events), rows)

@@ -22,8 +22,7 @@ INACTIVE = {"active": False}
 
 async def introspect(ctx: OAuthContext, params: dict[str, str], basic: tuple[str, str] | None) -> dict[str, Any]:
     creds = client_credentials(params, basic)
-    async with ctx.storage.read() as unit:
-        await authenticate_client(ctx, unit, creds, require_secret=True)
+    await authenticate_client(ctx, creds, require_secret=True)
     token = require(params, "token")
     try:
         principal = check_record(await lookup(ctx.storage, token), provider_id=ctx.provider.id, now=ctx.now)

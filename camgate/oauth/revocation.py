@@ -43,8 +43,7 @@ async def revoke(
         if not value:
             raise InvalidRequestError("the parameter 'token' (or 'access_token') is missing")
         # token_type_hint (§2.1) is only a lookup optimisation; the token's prefix says its kind.
-        async with ctx.storage.read() as unit:
-            client = await authenticate_client(ctx, unit, client_credentials(params, basic), require_secret=True)
+        client = await authenticate_client(ctx, client_credentials(params, basic), require_secret=True)
         client_app_id = client.app.id
     kind = kind_of(value)
     if kind not in _TABLE_OF:

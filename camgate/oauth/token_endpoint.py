@@ -22,8 +22,7 @@ async def token_request(ctx: OAuthContext, params: dict[str, str], basic: tuple[
         raise UnsupportedGrantTypeError("grant_type must be authorization_code or refresh_token")
     creds = client_credentials(params, basic)
     is_refresh = grant_type == "refresh_token"
-    async with ctx.storage.read() as unit:
-        client = await authenticate_client(ctx, unit, creds, require_secret=is_refresh)
+    client = await authenticate_client(ctx, creds, require_secret=is_refresh)
     if is_refresh:
         return await refresh_token.refresh(ctx, client, params)
     return await authorization_code.exchange_code(ctx, client, params)

@@ -34,8 +34,7 @@ def auth(
 ) -> bool:
     async def go() -> bool:
         ctx = bench.ctx(throttle=throttle)
-        async with bench.storage.read() as unit:
-            client = await authenticate_client(ctx, unit, client_credentials(params, basic), require_secret=require)
+        client = await authenticate_client(ctx, client_credentials(params, basic), require_secret=require)
         return client.authenticated
 
     return bench.run(go())

@@ -275,6 +275,9 @@ refresh_tokens = Table(
     Column("last_used_at", UTCDateTime()),
     Index("ix_refresh_tokens_grant_id", "grant_id"),
     Index("ix_refresh_tokens_expires_at", "expires_at"),
+    # ON DELETE SET NULL on the self-reference: without this index every purged refresh token
+    # scans the whole table for successors pointing at it.
+    Index("ix_refresh_tokens_successor_id", "successor_id"),
 )
 
 personal_tokens = Table(

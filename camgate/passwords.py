@@ -7,6 +7,8 @@ same time as one for a known email, so the answer's timing does not reveal which
 
 from __future__ import annotations
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -23,3 +25,17 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _hasher.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# An Argon2 verification takes tens of milliseconds of CPU and 64 MiB: run it in a worker thread
+# (argon2-cffi releases the GIL) so the event loop keeps serving token and API requests meanwhile,
+# at most two at a time per process to bound memory.
+_VERIFY_SLOTS = 2
+_limiter: anyio.CapacityLimiter | None = None
+
+
+async def verify_password_off_loop(stored_hash: str, password: str) -> bool:
+    global _limiter
+    if _limiter is None:
+        _limiter = anyio.CapacityLimiter(_VERIFY_SLOTS)
+    return await anyio.to_thread.run_sync(verify_password, stored_hash, password, limiter=_limiter)

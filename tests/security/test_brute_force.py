@@ -86,13 +86,13 @@ def test_unknown_email_is_verified_against_a_dummy_hash(
     """OWASP ASVS V2.2.1 / RFC 6819 §5.1.4.2.3: an unknown email costs one Argon2 verification too, so
     the answer's timing does not tell which emails exist."""
     calls: list[str] = []
-    real = login_routes.verify_password
+    real = login_routes.verify_password_off_loop
 
-    def spy(stored: str, password: str) -> bool:
+    async def spy(stored: str, password: str) -> bool:
         calls.append(stored)
-        return real(stored, password)
+        return await real(stored, password)
 
-    monkeypatch.setattr(login_routes, "verify_password", spy)
+    monkeypatch.setattr(login_routes, "verify_password_off_loop", spy)
     with httpx.Client(base_url=server.url) as client:
         assert _attempt(client, "nobody@alpha.example", "guess").status_code == 401
         assert _attempt(client, world.a.owner.email, "guess").status_code == 401

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from camgate.passwords import DUMMY_HASH, verify_password
+from camgate.passwords import DUMMY_HASH, verify_password_off_loop
 from camgate.store import accounts, audit
 from camgate.web.forms import read_form
 from camgate.web.http import client_ip
@@ -100,7 +100,7 @@ async def login_submit(request: Request) -> Response:
     async with svc.db.read() as conn:
         found = await accounts.user_by_email(conn, provider_id=provider.id, email=email)
     # Verify against a dummy hash when the email is unknown: same time, same answer.
-    ok = verify_password(found[1] if found else DUMMY_HASH, password)
+    ok = await verify_password_off_loop(found[1] if found else DUMMY_HASH, password)
     user = found[0] if found else None
     if not ok or user is None or not user.is_active:
         await login_failed(svc, provider.id, email, ip)

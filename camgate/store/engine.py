@@ -56,7 +56,11 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # Overflow connections are closed when given back, so a steady load above the pool size
+        # opened and closed a PostgreSQL connection per request (profiled: ~8% of a worker). A
+        # small margin absorbs bursts; beyond it requests queue for a pooled connection (no
+        # request waits for a second connection while holding one, so queueing cannot deadlock).
+        max_overflow=max(1, pool_size // 4),
         pool_pre_ping=False,
         pool_timeout=POOL_TIMEOUT_SECONDS,
         connect_args=connect_args,

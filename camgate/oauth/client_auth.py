@@ -73,15 +73,27 @@ async def authenticate_client(
         if require_secret:
             raise _invalid_client(creds, "client authentication is required (client_secret)")
         return AuthenticatedClient(app, authenticated=False)
+    if matches_hash(creds.client_secret, app.client_secret_hash):
+        return AuthenticatedClient(app, authenticated=True)
+    await throttle_wrong_secret(ctx, app)
+    raise _invalid_client(creds, "client authentication failed")
+
+
+async def throttle_wrong_secret(ctx: OAuthContext, app: App) -> None:
+    """Count a wrong secret; once a client has too many, answer 429 without even comparing.
+
+    Only *wrong* secrets are throttled: the right one always passes. Client secrets are 256 random
+    bits minted by camgate, so online guessing cannot succeed and the throttle is there to shed
+    the load of guessing (RFC 6819 §5.1.4.2.3). Locking the right secret out too would let anyone
+    who knows a client_id (it is public, in every authorization URL) lock an integration out of
+    its tokens; and the happy path costs no throttle lookup.
+    """
+    if ctx.throttle is None:
+        return
     key = f"client:{app.id}"
-    if ctx.throttle is not None:
-        wait = await ctx.throttle.retry_after(key)
-        if wait:
-            raise TooManyAttemptsError(
-                "too many failed client authentications; try again later", headers={"Retry-After": str(wait)}
-            )
-    if not matches_hash(creds.client_secret, app.client_secret_hash):
-        if ctx.throttle is not None:
-            await ctx.throttle.failure(key)
-        raise _invalid_client(creds, "client authentication failed")
-    return AuthenticatedClient(app, authenticated=True)
+    wait = await ctx.throttle.retry_after(key)
+    if wait:
+        raise TooManyAttemptsError(
+            "too many failed client authentications; try again later", headers={"Retry-After": str(wait)}
+        )
+    await ctx.throttle.failure(key)

@@ -163,7 +163,8 @@ def test_account_lock_expires(server: LiveServer, world: World, settings: Settin
 
 def test_client_secret_failures_are_throttled_per_client(server: LiveServer, world: World) -> None:
     """RFC 6819 §5.1.4.2.3 / RFC 9700 §4.15: guessing a client secret online is throttled per client
-    (429 + Retry-After, still an RFC 6749 §5.2 error body); other clients are not affected."""
+    (429 + Retry-After, still an RFC 6749 §5.2 error body); the right secret is never locked out
+    (client_ids are public), and other clients are not affected."""
     app, other = world.a.app, world.a.pkce_app
 
     def token(client_id: str, secret: str) -> httpx.Response:
@@ -172,9 +173,10 @@ def test_client_secret_failures_are_throttled_per_client(server: LiveServer, wor
 
     for i in range(3):
         assert_oauth_error(token(app.client_id, f"cgs_guess{i}"), "invalid_client", 401)
-    locked = token(app.client_id, app.client_secret)
+    locked = token(app.client_id, "cgs_guess3")
     assert_oauth_error(locked, "invalid_client", 429)
     assert int(locked.headers["retry-after"]) > 0
+    assert_oauth_error(token(app.client_id, app.client_secret), "invalid_grant")  # authenticated
     assert_oauth_error(token(other.client_id, other.client_secret), "invalid_grant")
 
 

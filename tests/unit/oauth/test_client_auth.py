@@ -69,14 +69,16 @@ def test_failures(bench: Bench) -> None:
         auth(bench, bench.b_app.creds())  # another provider's client
 
 
-def test_throttle_locks_after_repeated_failures_even_for_the_right_secret(bench: Bench) -> None:
+def test_throttle_locks_out_wrong_secrets_but_never_the_right_one(bench: Bench) -> None:
     throttle = CountingThrottle(limit=3)
     wrong = {"client_id": bench.app.client_id, "client_secret": "cgs_guess"}
     for _ in range(3):
         with pytest.raises(InvalidClientError):
             auth(bench, wrong, throttle=throttle)
     with pytest.raises(TooManyAttemptsError) as info:
-        auth(bench, bench.app.creds(), throttle=throttle)
+        auth(bench, wrong, throttle=throttle)
     assert info.value.status_code == 429 and info.value.headers["Retry-After"] == "30"
+    # a client_id is public: whoever guesses must not be able to lock the real client out
+    assert auth(bench, bench.app.creds(), throttle=throttle)
     # other clients are not affected
     assert auth(bench, bench.other_app.creds(), throttle=throttle)

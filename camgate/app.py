@@ -20,6 +20,7 @@ from camgate.api.usage import flushing as last_used_flushing
 from camgate.config import Settings, get_settings
 from camgate.store.database import Database, DatabaseUnavailableError, open_database
 from camgate.web.access_log import AccessLogMiddleware
+from camgate.web.cors import CORSMiddleware
 from camgate.web.login_throttle import build_throttle
 from camgate.web.routes import login, oauth, pages, portal
 from camgate.web.security import SecurityHeadersMiddleware
@@ -89,7 +90,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     return Starlette(
         routes=build_routes(),
-        middleware=[Middleware(AccessLogMiddleware), Middleware(SecurityHeadersMiddleware)],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(CORSMiddleware),
+        ],
         exception_handlers={
             HTTPException: http_error,
             DatabaseUnavailableError: database_unavailable,

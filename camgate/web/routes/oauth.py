@@ -16,6 +16,7 @@ from starlette.routing import Route
 from camgate.domain import format_scopes
 from camgate.oauth import authorize, introspection, metadata, revocation
 from camgate.oauth.authorize import AuthorizationRequest, RedirectError, UntrustedRedirectError
+from camgate.oauth.context import OAuthContext
 from camgate.oauth.errors import InvalidRequestError, OAuthError
 from camgate.oauth.token_endpoint import TOKEN_HEADERS, token_request
 from camgate.web.http import basic_credentials, json_no_store, oauth_error_response, oauth_params
@@ -43,11 +44,14 @@ def consent_purpose(auth: AuthorizationRequest) -> str:
     return "consent|" + urlencode(sorted(auth.as_params().items()))
 
 
-async def authorization_endpoint(request: Request) -> Response:
-    ctx = await oauth_context(request)
+async def read_authorization_request(
+    request: Request, ctx: OAuthContext
+) -> tuple[AuthorizationRequest, list[tuple[str, str]]] | Response:
+    """The checked authorization request and the raw pairs, or the answer that ends it here: an
+    error page when the client or redirect URI cannot be trusted, else a redirect with the error."""
     try:
-        params, _pairs = await oauth_params(request)
-        auth = await authorize.validate_authorization_request(ctx, params)
+        params, pairs = await oauth_params(request)
+        return await authorize.validate_authorization_request(ctx, params), pairs
     except UntrustedRedirectError as exc:
         return await _error_page(request, exc.message)
     except RedirectError as exc:
@@ -55,10 +59,23 @@ async def authorization_endpoint(request: Request) -> Response:
     except InvalidRequestError as exc:
         # Malformed before the client could be trusted (duplicates, bad encoding): no redirect.
         return await _error_page(request, exc.description)
+
+
+def _to_login(request: Request, auth: AuthorizationRequest) -> Response:
+    """Not logged in: the provider's login screen, then back to the same request."""
+    back = "/oauth2/auth?" + urlencode(auth.as_params())
+    return _redirect(request, "/login?" + urlencode({"next": back}))
+
+
+async def authorization_endpoint(request: Request) -> Response:
+    ctx = await oauth_context(request)
+    read = await read_authorization_request(request, ctx)
+    if isinstance(read, Response):
+        return read
+    auth, _pairs = read
     session = await current_session(request)
     if session is None:
-        back = "/oauth2/auth?" + urlencode(auth.as_params())
-        return _redirect(request, "/login?" + urlencode({"next": back}))
+        return _to_login(request, auth)
     user = session[1]
     granted, withheld = authorize.grantable_scopes(user, auth.scopes)
     context = {
@@ -75,18 +92,12 @@ async def authorization_endpoint(request: Request) -> Response:
 async def consent_endpoint(request: Request) -> Response:
     ctx = await oauth_context(request)
     session = await current_session(request)
-    try:
-        params, pairs = await oauth_params(request)
-        auth = await authorize.validate_authorization_request(ctx, params)
-    except UntrustedRedirectError as exc:
-        return await _error_page(request, exc.message)
-    except RedirectError as exc:
-        return _redirect(request, exc.location(ctx.issuer))
-    except InvalidRequestError as exc:
-        return await _error_page(request, exc.description)
+    read = await read_authorization_request(request, ctx)
+    if isinstance(read, Response):
+        return read
+    auth, pairs = read
     if session is None:
-        back = "/oauth2/auth?" + urlencode(auth.as_params())
-        return _redirect(request, "/login?" + urlencode({"next": back}))
+        return _to_login(request, auth)
     form = dict(pairs)
     try:
         check_csrf(request, form.get("csrf_token"), consent_purpose(auth))

@@ -277,6 +277,10 @@ async def list_commands(
         query = query.where(device_commands.c.camera_id == camera_id)
     if user_id is not None:
         query = query.where(device_commands.c.user_id == user_id)
+    if viewer.guest_user_id is not None:
+        # A guest sees its own commands only: not who else in the organization did what (their
+        # emails and token prefixes are the owner's business).
+        query = query.where(device_commands.c.user_id == viewer.guest_user_id)
     rows = await conn.execute(query.order_by(device_commands.c.id.desc()).limit(limit))
     return [
         DeviceCommand(

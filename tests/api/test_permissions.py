@@ -14,6 +14,7 @@ from tests.api.helpers import (
     gql,
     oauth_token,
     set_guest_access,
+    token_for,
     token_named,
     tokens_for,
 )
@@ -168,3 +169,18 @@ def test_guest_sees_only_its_cameras_and_loses_rights_at_once(
     assert body["data"]["camera"]["name"] == "Front door"
     assert forbidden_scopes(body) == {"camera.liveView": "liveview"}
     assert body["errors"][0]["extensions"]["reason"] == "account"
+
+
+def test_a_guest_sees_its_own_commands_only(server: LiveServer, world: World, settings: Settings) -> None:
+    tenant = world.a
+    front = tenant.camera_ids["Front door"]
+    set_guest_access(settings, tenant.guest, ("read", "liveview_light"), [front])
+    owner = token_for(settings, tenant.owner, "read,liveview_light")
+    guest = oauth_token(server.url, tenant, tenant.guest.email, "read,liveview_light")
+    query = f'{{ camera(id: "{front}") {{ commandLog(first: 10) {{ command userEmail }} }} }}'
+    for token in (owner, guest):
+        data(gql(server.url, token, f'mutation {{ setLight(cameraId: "{front}", on: true) }}'))
+    seen_by_guest = data(gql(server.url, guest, query))["camera"]["commandLog"]
+    assert [c["userEmail"] for c in seen_by_guest] == [tenant.guest.email]
+    seen_by_owner = data(gql(server.url, owner, query))["camera"]["commandLog"]
+    assert [c["userEmail"] for c in seen_by_owner] == [tenant.guest.email, tenant.owner.email]

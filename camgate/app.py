@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,6 +106,22 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
 
 
+def configure_logging(level_name: str) -> None:
+    """camgate's own log lines (access log included) to stderr at ``CAMGATE_LOG_LEVEL``.
+
+    uvicorn configures only its own loggers; an unknown level name falls back to INFO.
+    """
+    root = logging.getLogger("camgate")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    level = logging.getLevelName(level_name.upper())
+    root.setLevel(level if isinstance(level, int) else logging.INFO)
+
+
 def app_factory() -> Starlette:
     """What ``camgate serve`` hands to uvicorn (``--factory``): one app per worker process."""
-    return create_app()
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -33,7 +33,7 @@ def ensure_handler() -> None:
     """Under ``camgate serve`` nothing configures the root logger (uvicorn configures only its own
     loggers): give the access log a stderr handler then, so its lines are not lost. Where the
     application or a test runner has configured logging, its handlers are used instead."""
-    if log.handlers or logging.getLogger().handlers:
+    if log.hasHandlers():  # its own, camgate's (``camgate serve``) or the root logger's
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))

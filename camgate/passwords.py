@@ -29,8 +29,9 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 # An Argon2 verification takes tens of milliseconds of CPU and 64 MiB: run it in a worker thread
 # (argon2-cffi releases the GIL) so the event loop keeps serving token and API requests meanwhile,
-# at most two at a time per process to bound memory.
-_VERIFY_SLOTS = 2
+# one at a time per process: each takes 64 MiB, and with p=4 one verification already keeps the
+# cores busy (the bench measured the same 10 logins/s with two slots, and up to 222 MB per worker).
+_VERIFY_SLOTS = 1
 _limiter: anyio.CapacityLimiter | None = None
 
 

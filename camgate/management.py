@@ -452,3 +452,19 @@ async def set_guest_rights(
         ip=ip,
         detail={"guest": guest.email, "rights": sorted(chosen), "cameras": len(cams)},
     )
+
+
+async def enable_user(conn: AsyncConnection, *, user_id: int, actor: User, ip: str | None = None) -> None:
+    """Let a disabled account log in again. The tokens it held stay revoked: access given before
+    the account was disabled is not silently given back."""
+    await accounts.set_user_active(conn, user_id=user_id, active=True)
+    await audit.record(
+        conn,
+        provider_id=actor.provider_id,
+        action="user.enable",
+        user_id=actor.id,
+        organization_id=actor.organization_id,
+        actor=actor.email,
+        ip=ip,
+        detail={"user_id": user_id},
+    )

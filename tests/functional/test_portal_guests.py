@@ -91,6 +91,15 @@ def test_edit_rights_and_cameras_then_disable(owner: httpx.Client, server: LiveS
     with httpx.Client(base_url=server.url, follow_redirects=False) as g:
         assert login(g, guest.email, world.a.password).status_code != 303
 
+    # Enabled again from the list (a CSRF-protected button): the guest can log in once more.
+    enable = form_fields(owner.get("/portal/api/guests").text, f"{base}/enable")
+    assert owner.post(f"{base}/enable", data={}).headers["location"] == "/portal/api/guests"  # no CSRF: nothing
+    assert "disabled" in owner.get("/portal/api/guests").text
+    assert owner.post(f"{base}/enable", data=enable).headers["location"].endswith("done=guest-enabled")
+    assert "disabled" not in owner.get("/portal/api/guests").text
+    with httpx.Client(base_url=server.url, follow_redirects=False) as g:
+        assert login(g, guest.email, world.a.password).status_code == 303
+
 
 def test_other_organizations_guest_is_404(server: LiveServer, world: World) -> None:
     with httpx.Client(base_url=server.url_for_host("localhost"), follow_redirects=False) as other:

@@ -37,6 +37,7 @@ DONE_MESSAGES = {
     "guest-added": "The guest account was added.",
     "guest-updated": "The guest's rights and cameras were saved.",
     "guest-disabled": "The guest account was disabled, and every token it held no longer works.",
+    "guest-enabled": "The guest account can log in again (the tokens it held before stay revoked).",
 }
 
 

@@ -7,7 +7,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from camgate.domain import Role, User
-from camgate.management import ValidationError, add_guest, check_guest_cameras, disable_user, set_guest_rights
+from camgate.management import (
+    ValidationError,
+    add_guest,
+    check_guest_cameras,
+    disable_user,
+    enable_user,
+    set_guest_rights,
+)
 from camgate.store import accounts
 from camgate.web.forms import FormData, read_form
 from camgate.web.http import client_ip
@@ -112,6 +119,10 @@ def _disable_purpose(guest: User) -> str:
     return f"portal:guest-disable:{guest.id}"
 
 
+def enable_purpose(guest_id: int) -> str:
+    return f"portal:guest-enable:{guest_id}"
+
+
 async def _edit_form(
     request: Request,
     user: User,
@@ -188,6 +199,19 @@ async def guest_disable(request: Request, user: User) -> Response:
     return see_other(LIST, "guest-disabled")
 
 
+@portal_page(full_only=True)
+async def guest_enable(request: Request, user: User) -> Response:
+    form = await read_form(request)
+    guest = await _own_guest(request, user)
+    if guest is None:
+        return await not_found(request, "guest")
+    if not csrf_ok(request, form, enable_purpose(guest.id)) or guest.is_active:
+        return see_other(LIST)  # stale form or a double submit: nothing to change
+    async with services(request).db.transaction() as conn:
+        await enable_user(conn, user_id=guest.id, actor=user, ip=client_ip(request))
+    return see_other(LIST, "guest-enabled")
+
+
 routes = [
     Route("/portal/api/guests", guest_list, methods=["GET"]),
     Route("/portal/api/guests", guest_create, methods=["POST"]),
@@ -196,4 +220,5 @@ routes = [
     Route("/portal/api/guests/{id:int}", guest_update, methods=["POST"]),
     Route("/portal/api/guests/{id:int}/disable", disable_confirm, methods=["GET"]),
     Route("/portal/api/guests/{id:int}/disable", guest_disable, methods=["POST"]),
+    Route("/portal/api/guests/{id:int}/enable", guest_enable, methods=["POST"]),
 ]

@@ -102,7 +102,6 @@ class App:
     owner_email: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

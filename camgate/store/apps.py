@@ -28,7 +28,6 @@ def app_from_row(row: Row) -> App:
         owner_email=getattr(row, "owner_email", ""),
         created_at=row.created_at,
         updated_at=row.updated_at,
-        last_used_at=row.last_used_at,
     )
 
 

@@ -9,9 +9,9 @@ gets the row back; the others see nothing and are told the code was already used
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.domain import (
@@ -26,12 +26,9 @@ from camgate.store.models import (
     access_tokens,
     authorization_codes,
     grants,
-    oauth_apps,
     personal_tokens,
     refresh_tokens,
 )
-
-APP_LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _code(row: Row) -> AuthorizationCode:
@@ -112,16 +109,6 @@ async def create_grant(
         await conn.execute(
             update(authorization_codes).where(authorization_codes.c.id == code_id).values(grant_id=grant_id)
         )
-    # At most once a minute: an unconditional update would lock the app's row until commit and
-    # make every code exchange of one app wait for the one before it.
-    await conn.execute(
-        update(oauth_apps)
-        .where(
-            oauth_apps.c.id == app_id,
-            or_(oauth_apps.c.last_used_at.is_(None), oauth_apps.c.last_used_at < now - APP_LAST_USED_RESOLUTION),
-        )
-        .values(last_used_at=now)
-    )
     return grant_id
 
 

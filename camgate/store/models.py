@@ -197,7 +197,7 @@ oauth_apps = Table(
     Column("refresh_grace_seconds", Integer, nullable=False, server_default="0"),
     _created(),
     Column("updated_at", UTCDateTime(), nullable=False),
-    Column("last_used_at", UTCDateTime()),
+    # No last_used_at: an app's last use is the latest of its grants' (``apps.app_usage``).
     UniqueConstraint("owner_id", "name"),
     CheckConstraint("refresh_grace_seconds BETWEEN 0 AND 60", name="grace_bounded"),
 )

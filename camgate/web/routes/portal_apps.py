@@ -64,8 +64,7 @@ async def app_list(request: Request, user: User) -> Response:
     rows = []
     async with services(request).db.read() as conn:
         for app in await apps.apps_of_owner(conn, user.id):
-            users, last_grant_use = await apps.app_usage(conn, app.id)
-            last = max((t for t in (app.last_used_at, last_grant_use) if t is not None), default=None)
+            users, last = await apps.app_usage(conn, app.id)
             rows.append((app, users, last))
     return await page(request, "portal/apps.html", "apps", {"rows": rows, "done": done_message(request)})
 
@@ -145,8 +144,7 @@ async def _detail(
     status: int = 200,
 ) -> Response:
     async with services(request).db.read() as conn:
-        users, last_grant_use = await apps.app_usage(conn, app.id)
-    last = max((t for t in (app.last_used_at, last_grant_use) if t is not None), default=None)
+        users, last = await apps.app_usage(conn, app.id)
     context = {
         "app": app,
         "users": users,

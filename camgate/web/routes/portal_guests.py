@@ -45,7 +45,12 @@ async def guest_list(request: Request, user: User) -> Response:
     async with services(request).db.read() as conn:
         guests = await accounts.list_guests(conn, user.organization_id)
         cameras = dict(await accounts.organization_cameras(conn, user.organization_id))
-    context = {"guests": guests, "camera_names": cameras, "done": done_message(request)}
+    context = {
+        "guests": guests,
+        "camera_names": cameras,
+        "done": done_message(request),
+        "enable_purpose": enable_purpose,
+    }
     return await page(request, "portal/guests.html", "guests", context)
 
 

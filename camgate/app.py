@@ -20,6 +20,7 @@ from camgate.api import routes as api_routes
 from camgate.api.usage import flushing as last_used_flushing
 from camgate.config import Settings, get_settings
 from camgate.store.database import Database, DatabaseUnavailableError, open_database
+from camgate.store.invalidation import invalidation_feed
 from camgate.web.access_log import AccessLogMiddleware
 from camgate.web.cors import CORSMiddleware
 from camgate.web.login_throttle import build_throttle
@@ -83,7 +84,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         svc.throttle = build_throttle(svc)
         app.state.services = svc
         try:
-            async with last_used_flushing(app, database):  # the API's buffered "last used" times
+            # The API's buffered "last used" times, and the read cache's invalidation feed.
+            async with last_used_flushing(app, database), invalidation_feed(svc.cache_feed):
                 yield
         finally:
             if db is None:

@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     client_max_failures: int = Field(20, ge=1)  # client-secret failures per client per window
     throttle_window_seconds: int = Field(900, ge=1)
 
-    bearer_cache_seconds: float = Field(0.0, ge=0.0)
+    # PostgreSQL only: how long a worker may answer bearer checks and client lookups from its
+    # own memory. Every change is announced to every worker at once (LISTEN/NOTIFY), so this is
+    # only the bound should a notification ever be lost; 0 turns the cache off.
+    cache_seconds: float = Field(1.0, ge=0.0, le=5.0)
     log_level: str = "info"
 
     @property

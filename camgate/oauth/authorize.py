@@ -90,8 +90,7 @@ def with_query(uri: str, values: dict[str, str | None]) -> str:
 async def find_client(ctx: OAuthContext, client_id: str | None) -> App:
     if client_id is None:
         raise UntrustedRedirectError("The request has no client_id.")
-    async with ctx.storage.read() as unit:
-        app = await unit.app_by_client_id(ctx.provider.id, client_id)
+    app = await ctx.storage.find_app(ctx.provider.id, client_id)
     if app is None:
         raise UntrustedRedirectError("This application is not known here (unknown client_id).")
     return app

@@ -50,10 +50,7 @@ async def lookup(storage: OAuthStorage, token: str) -> BearerRecord | None:
     kind = kind_of(token)
     if kind is not TokenKind.ACCESS and kind is not TokenKind.PERSONAL:
         return None
-    async with storage.read() as unit:
-        if kind is TokenKind.ACCESS:
-            return await unit.access_token_record(hash_token(token))
-        return await unit.personal_token_record(hash_token(token))
+    return await storage.find_bearer(kind, hash_token(token))
 
 
 async def validate_bearer(storage: OAuthStorage, token: str, *, provider_id: int, now: datetime) -> TokenPrincipal:

@@ -57,16 +57,16 @@ async def authenticate_client(
 ) -> AuthenticatedClient:
     """Identify the client and, when it sent a secret, check it (after the brute-force lock).
 
-    The app is read in a short unit of its own, released before the throttle is consulted: a
-    request never holds one pooled connection while it waits for a second (under load, that
-    exhausted the pool and every client-authenticated endpoint stalled until its timeout).
+    The app is looked up on its own (from the storage's invalidated cache when it has it), not
+    inside the caller's unit: a request never holds one pooled connection while it waits for a
+    second (under load, that exhausted the pool and every client-authenticated endpoint stalled
+    until its timeout).
     """
     if creds.client_id is None:
         if require_secret:
             raise _invalid_client(creds, "client authentication is required")
         raise InvalidRequestError("the parameter 'client_id' is missing")
-    async with ctx.storage.read() as unit:
-        app = await unit.app_by_client_id(ctx.provider.id, creds.client_id)
+    app = await ctx.storage.find_app(ctx.provider.id, creds.client_id)
     if app is None:
         raise _invalid_client(creds, "client authentication failed")
     if creds.client_secret is None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from camgate.domain import App, AuthorizationCode, BearerRecord, IssuedToken, RefreshToken, TokenRecord, User
+from camgate.tokens import TokenKind
 
 
 class OAuthUnit(Protocol):
@@ -97,4 +98,12 @@ class OAuthStorage(Protocol):
         """One transaction's worth of storage operations."""
 
     def read(self) -> AbstractAsyncContextManager[OAuthUnit]:
-        """Read-only operations (bearer checks, introspection): no transaction to commit."""
+        """Read-only operations: no transaction to commit."""
+
+    # The two lookups behind every API call, introspection and token request. An implementation
+    # may answer them from a short-lived cache, but only one that every change to the row
+    # invalidates everywhere before the change is reported done (``store.cache``): a revoked
+    # token or a rotated secret must fail on the very next request.
+    async def find_app(self, provider_id: int, client_id: str) -> App | None: ...
+    async def find_bearer(self, kind: TokenKind, token_hash: str) -> BearerRecord | None:
+        """An access or personal token's record by its hash (``kind`` says which table)."""

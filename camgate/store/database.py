@@ -80,6 +80,7 @@ def is_unavailable(exc: BaseException) -> bool:
 class Database:
     def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 10) -> None:
         self.url = url
+        self.schema = schema or None
         self.engine: AsyncEngine = create_engine(url, schema=schema or None, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
 

@@ -24,9 +24,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.types import TypeDecorator
+
+from camgate.store import triggers
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -351,3 +354,13 @@ throttle_counters = Table(
     Column("locked_until", UTCDateTime()),
     Column("lock_count", Integer, nullable=False, server_default="0"),
 )
+
+
+def _create_cache_triggers(target: Any, connection: Any, **_kw: Any) -> None:
+    """``create_all`` builds what the migrations build, the cache's triggers included."""
+    if connection.dialect.name == "postgresql":
+        for statement in triggers.create_statements():
+            connection.exec_driver_sql(statement)
+
+
+event.listen(metadata, "after_create", _create_cache_triggers)

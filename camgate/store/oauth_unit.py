@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -11,12 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from camgate.domain import App, AuthorizationCode, BearerRecord, IssuedToken, RefreshToken, TokenRecord, User
 from camgate.store import accounts, apps, audit, bearer, grants, personal_tokens
+from camgate.store.cache import ReadCache
 from camgate.store.database import Database
+from camgate.tokens import TokenKind
+
+# How long a revocation waits for the echo of its own invalidation notification (see ``unit``).
+ECHO_WAIT_SECONDS = 0.25
 
 
 class SqlOAuthUnit:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.revoked = False  # set by the revocations: the unit then waits for their echo
 
     async def app_by_client_id(self, provider_id: int, client_id: str) -> App | None:
         return await apps.app_by_client_id(self.conn, provider_id=provider_id, client_id=client_id)
@@ -59,12 +67,14 @@ class SqlOAuthUnit:
         await grants.set_successor(self.conn, refresh_id, successor_id)
 
     async def revoke_grant(self, grant_id: int, now: datetime) -> None:
+        self.revoked = True
         await grants.revoke_grant(self.conn, grant_id, now)
 
     async def find_token(self, token_hash: str, kind: str) -> TokenRecord | None:
         return await grants.find_token(self.conn, token_hash, kind)
 
     async def revoke_personal_token(self, token_id: int, now: datetime) -> None:
+        self.revoked = True
         await personal_tokens.revoke_personal_token_by_id(self.conn, token_id, now)
 
     async def access_token_record(self, token_hash: str) -> BearerRecord | None:
@@ -78,15 +88,59 @@ class SqlOAuthUnit:
 
 
 class SqlOAuthStorage:
-    def __init__(self, db: Database) -> None:
+    """Units of work on ``db``, and the two hot lookups, answered from ``cache`` when it has them."""
+
+    def __init__(self, db: Database, cache: ReadCache | None = None) -> None:
         self.db = db
+        self.cache = cache
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[SqlOAuthUnit]:
+        cache = self.cache
+        generation = cache.generation if cache is not None else 0
         async with self.db.transaction() as conn:
-            yield SqlOAuthUnit(conn)
+            unit = SqlOAuthUnit(conn)
+            yield unit
+        if unit.revoked and cache is not None and cache.live:
+            # Committed: the triggers' notification is on its way to every worker. Answering only
+            # once it came back here means PostgreSQL has sent it to all of them, so the client's
+            # next request finds it applied wherever it lands (issue 7's "very next request").
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(ECHO_WAIT_SECONDS):
+                    await cache.wait_for_invalidation(generation)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlOAuthUnit]:
         async with self.db.read() as conn:
             yield SqlOAuthUnit(conn)
+
+    async def find_app(self, provider_id: int, client_id: str) -> App | None:
+        key = ("app", provider_id, client_id)
+        cache = self.cache
+        if cache is not None:
+            hit = await cache.get(key)
+            if hit is not None:
+                return hit
+            generation = cache.generation
+        async with self.db.read() as conn:
+            app = await apps.app_by_client_id(conn, provider_id=provider_id, client_id=client_id)
+        if cache is not None and app is not None:
+            cache.put(key, app, generation)
+        return app
+
+    async def find_bearer(self, kind: TokenKind, token_hash: str) -> BearerRecord | None:
+        key = (kind, token_hash)
+        cache = self.cache
+        if cache is not None:
+            hit = await cache.get(key)
+            if hit is not None:
+                return hit
+            generation = cache.generation
+        async with self.db.read() as conn:
+            if kind is TokenKind.ACCESS:
+                record = await bearer.access_token_record(conn, token_hash)
+            else:
+                record = await bearer.personal_token_record(conn, token_hash)
+        if cache is not None and record is not None:
+            cache.put(key, record, generation)
+        return record

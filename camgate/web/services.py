@@ -12,7 +12,9 @@ from camgate.domain import Provider
 from camgate.oauth.context import Lifetimes, OAuthContext
 from camgate.oauth.throttle import Throttle
 from camgate.store import providers as provider_store
+from camgate.store.cache import ReadCache
 from camgate.store.database import Database
+from camgate.store.invalidation import InvalidationFeed, listener_dsn
 from camgate.store.oauth_unit import SqlOAuthStorage
 
 PROVIDER_CACHE_SECONDS = 10.0
@@ -30,10 +32,16 @@ class Services:
     throttle: Throttle | None = None
     storage: SqlOAuthStorage = field(init=False)
     lifetimes: Lifetimes = field(init=False)
+    # The read cache and the feed that invalidates it: PostgreSQL only (see ``store.cache``).
+    cache_feed: InvalidationFeed | None = field(init=False, default=None)
     _providers: dict[str, tuple[float, Provider]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.storage = SqlOAuthStorage(self.db)
+        cache = None
+        if not self.db.is_sqlite and self.settings.cache_seconds > 0:
+            cache = ReadCache(self.settings.cache_seconds)
+            self.cache_feed = InvalidationFeed(listener_dsn(self.db.url), cache, schema=self.db.schema)
+        self.storage = SqlOAuthStorage(self.db, cache)
         self.lifetimes = Lifetimes(
             access_token=self.settings.access_token_ttl,
             code=self.settings.code_ttl,

@@ -220,6 +220,37 @@ def test_refresh_racing_revocation_leaves_nothing_alive(cluster: tuple[ServeProc
         assert all(c.json() == {"active": False} for c in checks)
 
 
+def test_a_revoked_token_is_refused_by_every_worker_on_the_next_request(
+    cluster: tuple[ServeProcess, World, Settings],
+) -> None:
+    """Issue 7: each worker caches live tokens (invalidated by LISTEN/NOTIFY); right after the
+    revocation's 200, no worker may still accept the token, at introspection or at the API —
+    however warm its cache. Many requests on new connections land on all four workers."""
+    serve, world, _settings = cluster
+    app = world.a.app
+    creds = {"client_id": app.client_id, "client_secret": app.client_secret}
+    query = {"query": "{cameraList{name}}"}
+    for code in _codes(serve.url, world, ROUNDS):
+        token = _fresh_refresh_token(serve, world, code)["access_token"]
+
+        def introspect(_i: int, token: str = token) -> httpx.Response:
+            return _post(serve.url, {**creds, "token": token}, "/oauth2/introspect")
+
+        def api(_i: int, token: str = token) -> httpx.Response:
+            with httpx.Client(timeout=30) as client:
+                return client.post(
+                    f"{serve.url}/api/graphql.php", json=query, headers={"Authorization": f"Bearer {token}"}
+                )
+
+        warm = _together(K, introspect) + _together(K, api)  # every worker has it cached now
+        assert all(a.status_code == 200 for a in warm)
+        assert all(a.json()["active"] is True for a in warm[:K])
+        assert _post(serve.url, {**creds, "token": token}, "/oauth2/revoke").json()["success"] is True
+        after = _together(K, introspect)
+        assert [a.json() for a in after] == [{"active": False}] * K
+        assert [a.status_code for a in _together(K, api)] == [401] * K
+
+
 def test_login_lock_is_shared_by_every_worker(cluster: tuple[ServeProcess, World, Settings]) -> None:
     """RFC 6819 §4.4.3.6: the lock counts failures on every worker and holds on every worker."""
     serve, _world, _settings = cluster

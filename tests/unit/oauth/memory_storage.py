@@ -337,6 +337,15 @@ class MemoryStorage:
     async def read(self) -> AsyncIterator[MemoryUnit]:
         yield MemoryUnit(self.state)
 
+    async def find_app(self, provider_id: int, client_id: str) -> App | None:
+        return await MemoryUnit(self.state).app_by_client_id(provider_id, client_id)
+
+    async def find_bearer(self, kind: TokenKind, token_hash: str) -> BearerRecord | None:
+        unit = MemoryUnit(self.state)
+        if kind is TokenKind.ACCESS:
+            return await unit.access_token_record(token_hash)
+        return await unit.personal_token_record(token_hash)
+
     # -- seeding ------------------------------------------------------------------------------
 
     def add_user(

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import node_peer, procs, wrk
+from bench import node_peer, procs, profile, wrk
 from bench.prepare import Fixture, create_pg_schema, prepare
 from bench.wrk import Request
 from camgate.config import Settings
@@ -115,6 +115,7 @@ class Options:
     smoke: bool
     peers: bool
     out: Path
+    profile: Path | None = None  # --profile: py-spy's samples of one worker per run go here
 
 
 def _basic(client_id: str, secret: str) -> str:
@@ -272,6 +273,10 @@ def measure(
         path = feed.next_file() if feed else None
         pg = "postgres" if config.startswith("postgresql") else "-"
         before = (time.monotonic(), _busy_seconds(), server.cpu_seconds(), _children_cpu(), procs.cpu_seconds_of(pg))
+        spy = None
+        if opts.profile is not None:
+            slug = f"{config}-{name}-c{conc}".replace(" ", "_").replace("/", "_")
+            spy = profile.start(server, duration or opts.duration, opts.profile / f"{slug}.txt")
         res = wrk.run(server.url, req, conc=conc, seconds=duration or opts.duration, threads=opts.threads, feed=path)
         after = (time.monotonic(), _busy_seconds(), server.cpu_seconds(), _children_cpu(), procs.cpu_seconds_of(pg))
         wall = after[0] - before[0]
@@ -295,6 +300,11 @@ def measure(
             flush=True,
         )
         rows.append(row)
+        if spy is not None and opts.profile is not None:
+            spy.wait(60)
+            out = opts.profile / f"{slug}.txt"
+            if out.exists():
+                print(profile.summary(out), flush=True)
     return rows
 
 
@@ -740,6 +750,7 @@ def parse(argv: list[str] | None) -> Options:
     p.add_argument("--scale-10m", action="store_true", help="10 million stored tokens instead")
     p.add_argument("--codes", type=int, default=60_000, help="pre-minted codes (and refresh tokens) per config")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--profile", type=Path, help="py-spy one worker during each run; samples and summaries here")
     a = p.parse_args(argv)
     configs = []
     for item in a.configs.split(",") if a.configs != "none" else []:
@@ -773,6 +784,7 @@ def parse(argv: list[str] | None) -> Options:
         False,
         not a.no_peers,
         a.out,
+        a.profile,
     )
 
 
@@ -826,6 +838,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     started = time.monotonic()
     opts.out.mkdir(parents=True, exist_ok=True)
+    if opts.profile is not None:
+        opts.profile.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "machine": machine(),
         "started": stamp,

@@ -268,6 +268,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any] |
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from camgate.web.http_protocol import CoalescingHttpToolsProtocol
+
     asyncio.run(_run(argparse.Namespace(command="init"), settings))
     workers = args.workers
     if settings.resolved_database_url.startswith("sqlite") and workers > 1:
@@ -282,6 +284,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # The document sends client_secret and code in the query string: an access log line with
         # the URL would write secrets to disk. camgate logs its own lines without query strings.
         access_log=False,
+        http=CoalescingHttpToolsProtocol,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level,

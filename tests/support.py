@@ -22,6 +22,7 @@ from camgate.app import create_app
 from camgate.config import Settings
 from camgate.store.database import Database, open_database
 from camgate.store.models import metadata
+from camgate.web.http_protocol import CoalescingHttpToolsProtocol
 
 PG_URL = os.environ.get("CAMGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -143,6 +144,7 @@ class LiveServer:
             create_app(self.settings),
             log_level="warning",
             access_log=False,
+            http=CoalescingHttpToolsProtocol,  # what `camgate serve` runs
             lifespan="on",
             timeout_graceful_shutdown=5,
         )

@@ -41,17 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = Path(__file__).with_name("results")
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-UVICORN_OPTS = [
-    "--factory",
-    "--no-access-log",
-    "--proxy-headers",
-    "--forwarded-allow-ips",
-    "127.0.0.1",
-    "--log-level",
-    "warning",
-    "--timeout-graceful-shutdown",
-    "20",
-]
+# The references run on camgate's server stack: uvicorn with `camgate serve`'s options and protocol.
+SERVE = [str(BIN / "python"), "-m", "bench.serve"]
 GRAPHQL_QUERY = json.dumps({"query": "{cameraList{name}}"})
 
 
@@ -317,17 +308,7 @@ def run_references(opts: Options, workdir: Path, logs: Path) -> tuple[list[Row],
     hello_workers = sorted({w for _, w in opts.configs})
     for workers in hello_workers:
         port = procs.free_port()
-        cmd = [
-            str(BIN / "uvicorn"),
-            "bench.hello:app_factory",
-            *UVICORN_OPTS,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ]
+        cmd = [*SERVE, "bench.hello:app_factory", "--port", str(port), "--workers", str(workers)]
         server = procs.start(
             f"hello-{workers}w",
             cmd,
@@ -464,17 +445,7 @@ def measure_noauth(
 ) -> list[Row]:
     """The same query on the bench-only build without authentication (``bench.noauth``)."""
     port = procs.free_port()
-    cmd = [
-        str(BIN / "uvicorn"),
-        "bench.noauth:app_factory",
-        *UVICORN_OPTS,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
+    cmd = [*SERVE, "bench.noauth:app_factory", "--port", str(port), "--workers", str(workers)]
     server = procs.start(
         f"{config}-noauth",
         cmd,

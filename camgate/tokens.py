@@ -19,10 +19,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
 import secrets
 import zlib
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_BASE62 = re.compile("[0-9A-Za-z]*")  # fullmatch: one C loop instead of a Python one per character
 _BODY_LEN = 43  # 62**43 > 2**256
 _CHECKSUM_LEN = 6  # 62**6 > 2**32
 DISPLAY_LEN = 8  # characters of the body kept (with the prefix) to show a token in lists
@@ -67,7 +69,7 @@ def kind_of(token: str) -> TokenKind | None:
     except ValueError:
         return None
     head, check = token[: 4 + _BODY_LEN], token[4 + _BODY_LEN :]
-    if not all(c in _ALPHABET for c in token[4:]):
+    if _BASE62.fullmatch(token, 4) is None:
         return None
     if not hmac.compare_digest(_checksum(head), check):
         return None

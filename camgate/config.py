@@ -21,8 +21,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = ""  # default: sqlite:///<var_dir>/camgate.db
     database_schema: str = ""  # PostgreSQL only: keep camgate's tables in this schema
-    # PostgreSQL connections per worker process (a quarter more in bursts): keep
-    # workers x 1.25 x pool size under the server's max_connections.
+    # PostgreSQL connections per worker process (a quarter more in bursts, and one more that
+    # listens for cache invalidations): keep workers x (1.25 x pool size + 1) under the server's
+    # max_connections.
     database_pool_size: int = Field(20, ge=1, le=100)
     secret_key: str = ""  # default: generated once and kept in <var_dir>/secret_key
     redis_url: str = ""  # optional: brute-force counters shared by every worker and machine

@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 DEFAULT_MAX_ENTRIES = 20_000
+DRAIN_TURNS = 4
 
 
 class ReadCache:
@@ -80,10 +81,15 @@ class ReadCache:
         if not self._live:
             return None
         if self.pending is not None and self.pending():
-            await asyncio.sleep(0)
-            # Asked again: if what waited was the connection's end, this turns the cache off.
-            if self.pending is not None:
-                self.pending()
+            # Depending on the event loop, the bytes are read one or two turns later (asyncio runs
+            # the callbacks already queued, this request's among them, before the reads it has
+            # just polled). Asked again each turn: the connection's end turns the cache off.
+            for _ in range(DRAIN_TURNS):
+                await asyncio.sleep(0)
+                if self.pending is None or not self.pending():
+                    break
+            else:
+                return None  # still unread: answer from the database this time
             if not self._live:
                 return None
         hit = self._entries.get(key)

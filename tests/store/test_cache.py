@@ -125,3 +125,34 @@ def test_waiting_for_an_invalidation_returns_when_one_arrives() -> None:
         return cache.generation != generation
 
     assert run(go())
+
+
+def test_a_notification_read_a_turn_later_still_counts() -> None:
+    """asyncio runs the callbacks it already queued before the reads it has just polled: the
+    notification may be applied only on the second turn."""
+
+    async def go() -> object:
+        cache, _ = live_cache()
+        cache.put("k", "v", cache.generation)
+        turns = [0]
+
+        def pending() -> bool:
+            turns[0] += 1
+            if turns[0] == 2:  # read on the second turn, applied after it
+                asyncio.get_running_loop().call_soon(cache.invalidate)
+            return turns[0] <= 2
+
+        cache.pending = pending
+        return await cache.get("k")
+
+    assert run(go()) is None
+
+
+def test_bytes_that_stay_unread_mean_a_miss_not_a_hit() -> None:
+    async def go() -> object:
+        cache, _ = live_cache()
+        cache.put("k", "v", cache.generation)
+        cache.pending = lambda: True
+        return await cache.get("k")
+
+    assert run(go()) is None

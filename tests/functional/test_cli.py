@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -488,3 +489,12 @@ def test_console_entry_point_as_a_subprocess(run_cli: Cli) -> None:
 def test_healthz_answers_200_when_the_database_answers(server: LiveServer) -> None:
     answer = httpx.get(f"{server.url}/healthz")
     assert answer.status_code == 200
+
+
+def test_healthz_says_whether_the_read_cache_answers(server: LiveServer) -> None:
+    """PostgreSQL: the cache goes live once its LISTEN connection is up; SQLite has none."""
+    expected = "none" if server.settings.resolved_database_url.startswith("sqlite") else "live"
+    deadline = time.monotonic() + 10
+    while (state := httpx.get(f"{server.url}/healthz").json()["cache"]) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert state == expected

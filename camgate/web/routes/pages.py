@@ -32,9 +32,18 @@ async def brand_css(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    """200 when the database answers, 503 when it does not (for load balancers and operators)."""
-    ok = await services(request).db.ping()
-    return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503)
+    """200 when the database answers, 503 when it does not (for load balancers and operators).
+
+    ``cache`` says whether this worker's read cache is answering ("live"), waiting for its
+    invalidation feed ("off": every lookup goes to the database, nothing is wrong but speed), or
+    not configured ("none": SQLite, or ``CAMGATE_CACHE_SECONDS=0``).
+    """
+    svc = services(request)
+    ok = await svc.db.ping()
+    cache = svc.storage.cache
+    body = {"status": "ok" if ok else "unavailable", "database": ok}
+    body["cache"] = "none" if cache is None else "live" if cache.live else "off"
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 routes = [

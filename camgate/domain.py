@@ -10,6 +10,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "read": "See your cameras, their settings and your account",
@@ -173,6 +174,75 @@ class TokenRecord:
     user_id: int
     app_id: int | None
     grant_id: int | None
+
+
+# What the token endpoint hands the storage (``oauth.storage.OAuthUnit``).
+
+
+@dataclass(frozen=True, slots=True)
+class CodeWithUser:
+    """A code as read before an exchange, with the user it was issued for (None if gone)."""
+
+    code: AuthorizationCode
+    user: User | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshWithUser:
+    """A refresh token as read before a rotation, with its user (None if that user is gone)."""
+
+    token: RefreshToken
+    user: User | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    action: str
+    provider_id: int
+    user_id: int | None
+    actor: str
+    ip: str | None
+    detail: dict[str, Any]
+    organization_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewGrant:
+    """A grant to create (a code exchange): its scopes and the code it comes from, which is
+    marked used in the same write, only if it still is unused."""
+
+    scopes: frozenset[str]
+    code_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIssue:
+    """Everything one token response stores; ``OAuthUnit.issue_tokens`` writes all of it or none.
+
+    Exactly one of ``new_grant`` (code exchange) and ``grant_id`` (refresh, the grant is
+    touched as used) is set. ``refresh`` is None for a client without a secret (one-time access).
+    ``rotated_refresh_id`` is the refresh token the new one succeeds: it is marked rotated in the
+    same write, which happens only if that token and its grant are still live. When the grant is new, the
+    ``grant_id`` entry of ``audit.detail`` (None when built) is stored as the new grant's id, at
+    the same place in the detail (the activity page shows the entries in order).
+    """
+
+    provider_id: int
+    user_id: int
+    app_id: int
+    now: datetime
+    access: IssuedToken
+    access_scopes: frozenset[str]
+    refresh: IssuedToken | None
+    refresh_scopes: frozenset[str]
+    audit: AuditEntry
+    new_grant: NewGrant | None = None
+    grant_id: int | None = None
+    rotated_refresh_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.new_grant is None) == (self.grant_id is None):
+            raise ValueError("a token issue has either a new grant or an existing grant id")
 
 
 @dataclass(frozen=True, slots=True)

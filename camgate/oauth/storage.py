@@ -2,7 +2,15 @@
 on SQL; the unit tests implement it in memory).
 
 Every endpoint works inside one ``unit``: its writes are committed together when the block ends
-and rolled back if it raises, so no token is ever reported issued that was not stored.
+and rolled back if it raises, so no token is ever reported issued that was not stored. One
+operation is atomic on its own as well, ``issue_tokens``, which lets the SQL storage spare the
+transaction's round trips when it and plain reads are all a unit does.
+
+A token response's writes (the code spent or the refresh token rotated, grant, access token,
+refresh token, successor link, audit row) are handed over as one ``TokenIssue`` so that the
+storage can write them in one round trip; what goes into it (which scopes, whether a refresh token
+at all) is decided by ``oauth.grants``, on what ``code_with_user`` / ``refresh_token_with_user``
+read before.
 """
 
 from __future__ import annotations
@@ -12,7 +20,17 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from camgate.domain import App, AuthorizationCode, BearerRecord, IssuedToken, RefreshToken, TokenRecord, User
+from camgate.domain import (
+    App,
+    AuthorizationCode,
+    BearerRecord,
+    CodeWithUser,
+    RefreshToken,
+    RefreshWithUser,
+    TokenIssue,
+    TokenRecord,
+    User,
+)
 from camgate.tokens import TokenKind
 
 
@@ -35,45 +53,25 @@ class OAuthUnit(Protocol):
         expires_at: datetime,
     ) -> None: ...
 
+    async def code_with_user(self, code_hash: str) -> CodeWithUser | None:
+        """A code by hash with its user, for the checks made before exchanging it."""
+
     async def consume_code(self, code_hash: str, now: datetime) -> AuthorizationCode | None:
         """Atomically mark an unused code used and return it; None if unknown or already used."""
 
     async def find_code(self, code_hash: str) -> AuthorizationCode | None: ...
 
-    async def create_grant(
-        self, *, user_id: int, app_id: int, scopes: Iterable[str], now: datetime, code_id: int | None
-    ) -> int: ...
+    async def issue_tokens(self, issue: TokenIssue) -> int | None:
+        """Store everything of ``issue`` at once and return the grant's id. First mark the code
+        of ``issue.new_grant`` used if it is unused, or the refresh token of
+        ``issue.rotated_refresh_id`` rotated if it and its grant are still live; if not (a
+        concurrent request came first), write nothing and return None. Atomic on its own: it may
+        be committed at once, before the unit ends."""
 
-    async def insert_access_token(
-        self,
-        token: IssuedToken,
-        *,
-        provider_id: int,
-        user_id: int,
-        app_id: int,
-        grant_id: int,
-        scopes: Iterable[str],
-        now: datetime,
-    ) -> int: ...
-
-    async def insert_refresh_token(
-        self,
-        token: IssuedToken,
-        *,
-        provider_id: int,
-        user_id: int,
-        app_id: int,
-        grant_id: int,
-        scopes: Iterable[str],
-        now: datetime,
-    ) -> int: ...
-
-    async def rotate_refresh_token(self, token_hash: str, now: datetime) -> RefreshToken | None:
-        """Atomically mark a live refresh token rotated and return it; None otherwise."""
+    async def refresh_token_with_user(self, token_hash: str) -> RefreshWithUser | None:
+        """A refresh token by hash with its user, for the checks made before rotating it."""
 
     async def find_refresh_token(self, token_hash: str) -> RefreshToken | None: ...
-    async def touch_live_grant(self, grant_id: int, now: datetime) -> bool: ...
-    async def set_successor(self, refresh_id: int, successor_id: int) -> None: ...
     async def revoke_grant(self, grant_id: int, now: datetime) -> None: ...
     async def find_token(self, token_hash: str, kind: str) -> TokenRecord | None: ...
     async def revoke_personal_token(self, token_id: int, now: datetime) -> None: ...

@@ -35,16 +35,40 @@ async def record(
 ) -> None:
     await conn.execute(
         insert(audit_events).values(
-            provider_id=provider_id,
-            organization_id=organization_id,
-            user_id=user_id,
-            actor=actor[:254],
-            action=action,
-            detail=detail or {},
-            ip=ip,
-            created_at=datetime.now(UTC),
+            row_values(
+                provider_id=provider_id,
+                organization_id=organization_id,
+                user_id=user_id,
+                actor=actor,
+                action=action,
+                detail=detail,
+                ip=ip,
+            )
         )
     )
+
+
+def row_values(
+    *,
+    provider_id: int,
+    action: str,
+    organization_id: int | None = None,
+    user_id: int | None = None,
+    actor: str = "",
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An audit row's column values (``grants.issue_tokens`` writes its row within its statement)."""
+    return {
+        "provider_id": provider_id,
+        "organization_id": organization_id,
+        "user_id": user_id,
+        "actor": actor[:254],
+        "action": action,
+        "detail": detail or {},
+        "ip": ip,
+        "created_at": datetime.now(UTC),
+    }
 
 
 async def events_page(

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from camgate.domain import App, AuthorizationCode, BearerRecord, IssuedToken, RefreshToken, TokenRecord, User
+from camgate.domain import (
+    App,
+    AuthorizationCode,
+    BearerRecord,
+    CodeWithUser,
+    RefreshToken,
+    RefreshWithUser,
+    TokenIssue,
+    TokenRecord,
+    User,
+)
 from camgate.store import accounts, apps, audit, bearer, grants, personal_tokens
 from camgate.store.cache import ReadCache
 from camgate.store.database import Database
@@ -35,36 +45,23 @@ class SqlOAuthUnit:
     async def insert_code(self, **values: Any) -> None:
         await grants.insert_code(self.conn, **values)
 
+    async def code_with_user(self, code_hash: str) -> CodeWithUser | None:
+        return await grants.code_with_user(self.conn, code_hash)
+
     async def consume_code(self, code_hash: str, now: datetime) -> AuthorizationCode | None:
         return await grants.consume_code(self.conn, code_hash, now)
 
     async def find_code(self, code_hash: str) -> AuthorizationCode | None:
         return await grants.find_code(self.conn, code_hash)
 
-    async def create_grant(
-        self, *, user_id: int, app_id: int, scopes: Iterable[str], now: datetime, code_id: int | None
-    ) -> int:
-        return await grants.create_grant(
-            self.conn, user_id=user_id, app_id=app_id, scopes=scopes, now=now, code_id=code_id
-        )
+    async def issue_tokens(self, issue: TokenIssue) -> int | None:
+        return await grants.issue_tokens(self.conn, issue)
 
-    async def insert_access_token(self, token: IssuedToken, **values: Any) -> int:
-        return await grants.insert_access_token(self.conn, token, **values)
-
-    async def insert_refresh_token(self, token: IssuedToken, **values: Any) -> int:
-        return await grants.insert_refresh_token(self.conn, token, **values)
-
-    async def rotate_refresh_token(self, token_hash: str, now: datetime) -> RefreshToken | None:
-        return await grants.rotate_refresh_token(self.conn, token_hash, now)
+    async def refresh_token_with_user(self, token_hash: str) -> RefreshWithUser | None:
+        return await grants.refresh_token_with_user(self.conn, token_hash)
 
     async def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
         return await grants.find_refresh_token(self.conn, token_hash)
-
-    async def touch_live_grant(self, grant_id: int, now: datetime) -> bool:
-        return await grants.touch_live_grant(self.conn, grant_id, now)
-
-    async def set_successor(self, refresh_id: int, successor_id: int) -> None:
-        await grants.set_successor(self.conn, refresh_id, successor_id)
 
     async def revoke_grant(self, grant_id: int, now: datetime) -> None:
         self.revoked = True

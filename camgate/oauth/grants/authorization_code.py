@@ -5,7 +5,10 @@ a refresh token ("unlimited time access"); a client that sends no secret gets an
 ("one-time access … canceled when the access token expires"). A *wrong* secret is never the second
 case: it is ``invalid_client`` (see ``client_auth``).
 
-Codes are single-use: ``consume_code`` marks the code used in the same statement that reads it.
+Codes are single-use: the checks run on the code as read, then ``issue_tokens`` marks it used by
+one conditional UPDATE in the same atomic write that stores the grant and its tokens. Of several
+concurrent exchanges exactly one writes; the others find the code used, with its grant already
+stored, and revoke it as a replay. A code that fails a check is spent all the same.
 A code presented again is ``invalid_grant`` and revokes every token it issued (RFC 6749 §4.1.2:
 "If an authorization code is used more than once, the authorization server MUST deny the request
 and SHOULD revoke (when possible) all tokens previously issued based on that authorization code").
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from camgate.domain import AuthorizationCode, User, format_scopes
+from camgate.domain import AuditEntry, AuthorizationCode, NewGrant, TokenIssue, User, format_scopes
 from camgate.oauth.client_auth import AuthenticatedClient
 from camgate.oauth.context import OAuthContext
 from camgate.oauth.errors import InvalidGrantError, OAuthError
@@ -67,56 +70,74 @@ async def exchange_code(ctx: OAuthContext, client: AuthenticatedClient, params: 
     code_hash = hash_token(value)
     failure: OAuthError | None = None
     async with ctx.storage.unit() as unit:
-        code = await unit.consume_code(code_hash, ctx.now)
-        if code is None:
+        found = await unit.code_with_user(code_hash)
+        if found is None or found.code.used_at is not None:
             await revoke_replayed_code(ctx, unit, code_hash)
             failure = InvalidGrantError(_BAD_CODE, log_detail="unknown or used code")
         else:
-            user: User | None = None
+            code, user = found.code, found.user
             try:
                 check_code_binding(ctx, code, client, params)
-                user = await unit.user_by_id(code.user_id)
                 if user is None or not user.is_active or user.provider_id != ctx.provider.id:
                     raise InvalidGrantError(_BAD_CODE, log_detail="user gone or disabled")
             except OAuthError as exc:
-                # The code stays consumed (committed below): a code that failed once is spent.
+                # A code that failed once is spent (committed below, whatever the reason). If a
+                # concurrent exchange spent it since it was read, this was a second use: a replay.
+                if await unit.consume_code(code_hash, ctx.now) is None:
+                    await revoke_replayed_code(ctx, unit, code_hash)
                 failure = exc
             if failure is None and user is not None:
-                return await _issue(ctx, unit, client, code, user)
+                body = await _issue(ctx, unit, client, code, user)
+                if body is not None:
+                    return body
+                # Used meanwhile by a concurrent exchange, whose tokens are stored by now: a replay.
+                await revoke_replayed_code(ctx, unit, code_hash)
+                failure = InvalidGrantError(_BAD_CODE, log_detail="code used concurrently")
     assert failure is not None
     raise failure
 
 
 async def _issue(
     ctx: OAuthContext, unit: OAuthUnit, client: AuthenticatedClient, code: AuthorizationCode, user: User
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """Consume the code and store its tokens, atomically; None (nothing written) if the code was
+    used meanwhile."""
     # A guest's rights may have shrunk since consent: never issue more than it holds now.
     scopes = code.scopes & user.effective_rights
-    grant_id = await unit.create_grant(
-        user_id=user.id, app_id=client.app.id, scopes=scopes, now=ctx.now, code_id=code.id
-    )
-    ids = {"provider_id": ctx.provider.id, "user_id": user.id, "app_id": client.app.id, "grant_id": grant_id}
     access, access_record = ctx.new_token(TokenKind.ACCESS, ctx.lifetimes.access_token)
-    await unit.insert_access_token(access_record, scopes=scopes, now=ctx.now, **ids)
     body: dict[str, Any] = {"access_token": access, "expires_in": ctx.lifetimes.access_token}
+    refresh_record = None
+    # Only a client that authenticated with its secret gets the "unlimited time access".
     if client.authenticated:
         refresh, refresh_record = ctx.new_token(TokenKind.REFRESH, ctx.lifetimes.refresh_token)
-        await unit.insert_refresh_token(refresh_record, scopes=scopes, now=ctx.now, **ids)
         body["refresh_token"] = refresh
     body["token_type"] = "Bearer"
     body["scope"] = format_scopes(scopes)
-    await unit.audit(
-        provider_id=ctx.provider.id,
-        action="token.issue",
-        user_id=user.id,
-        organization_id=user.organization_id,
-        actor=client.app.client_id,
-        ip=ctx.ip,
-        detail={
-            "client_id": client.app.client_id,
-            "grant_id": grant_id,
-            "access_token": access_record.display_prefix,
-            "refresh": client.authenticated,
-        },
+    grant_id = await unit.issue_tokens(
+        TokenIssue(
+            provider_id=ctx.provider.id,
+            user_id=user.id,
+            app_id=client.app.id,
+            now=ctx.now,
+            access=access_record,
+            access_scopes=scopes,
+            refresh=refresh_record,
+            refresh_scopes=scopes,
+            new_grant=NewGrant(scopes=scopes, code_id=code.id),
+            audit=AuditEntry(
+                action="token.issue",
+                provider_id=ctx.provider.id,
+                user_id=user.id,
+                organization_id=user.organization_id,
+                actor=client.app.client_id,
+                ip=ctx.ip,
+                detail={
+                    "client_id": client.app.client_id,
+                    "grant_id": None,  # the new grant's id, filled in by issue_tokens
+                    "access_token": access_record.display_prefix,
+                    "refresh": client.authenticated,
+                },
+            ),
+        )
     )
-    return body
+    return body if grant_id is not None else None

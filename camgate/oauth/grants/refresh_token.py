@@ -1,9 +1,12 @@
 """The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
 
 Each refresh consumes the presented refresh token and issues a new access token *and* a new
-refresh token of the same scope (§6: "the refresh token scope MUST be identical"). The old one is
-rotated by one conditional UPDATE, so of several concurrent refreshes exactly one succeeds. A
-rotated refresh token presented again means two parties hold it: the whole grant is revoked.
+refresh token of the same scope (§6: "the refresh token scope MUST be identical"). The checks run
+on the token as read; the old one is then rotated by one conditional UPDATE in the same atomic
+write as its successors (``OAuthUnit.issue_tokens``), which happens only if the token and its grant
+are still live. So a refused refresh writes nothing, and of several concurrent refreshes exactly
+one succeeds; the others are judged again on the token as it now is. A rotated refresh token
+presented again means two parties hold it: the whole grant is revoked.
 
 Only clients that authenticate with their secret may refresh (the document: refresh tokens are the
 "unlimited time access" that requires ``client_secret``).
@@ -24,7 +27,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from camgate.domain import RefreshToken, UnknownScopeError, format_scopes, parse_scope_list
+from camgate.domain import AuditEntry, RefreshToken, TokenIssue, UnknownScopeError, format_scopes, parse_scope_list
 from camgate.oauth.client_auth import AuthenticatedClient
 from camgate.oauth.context import OAuthContext
 from camgate.oauth.errors import InvalidGrantError, InvalidScopeError
@@ -149,21 +152,26 @@ async def refresh(ctx: OAuthContext, client: AuthenticatedClient, params: dict[s
         raise InvalidGrantError(_BAD_TOKEN, log_detail="malformed refresh token")
     token_hash = hash_token(value)
     async with ctx.storage.unit() as unit:
-        old = await unit.rotate_refresh_token(token_hash, ctx.now)
-        if old is not None:
-            # Any failure from here raises inside the unit: the rotation is rolled back, so another
-            # client (or a typo in scope) cannot burn the rightful holder's refresh token.
+        found = await unit.refresh_token_with_user(token_hash)
+        previous = found.token if found is not None else None
+        if found is not None and found.token.rotated_at is None and found.token.revoked_at is None:
+            old, user = found.token, found.user
+            # Checked before anything is written: another client (or a typo in scope) cannot burn
+            # the rightful holder's refresh token.
             check_refresh_binding(ctx, old, client)
             scopes = requested_scope(params, old.scopes)
-            if not await unit.touch_live_grant(old.grant_id, ctx.now):
+            if old.grant_revoked:
                 raise InvalidGrantError(_BAD_TOKEN, log_detail="grant revoked")
-            user = await unit.user_by_id(old.user_id)
             if user is None or not user.is_active:
                 raise InvalidGrantError(_BAD_TOKEN, log_detail="user gone or disabled")
-            return await _rotate(ctx, unit, client, old, scopes, value)
+            # The rotation checks again, atomically, that the token and its grant are still live.
+            body = await _rotate(ctx, unit, client, old, scopes, value)
+            if body is not None:
+                return body
+            # A concurrent refresh or revocation came first: judge the token as it is now.
+            previous = await unit.find_refresh_token(token_hash)
         # Unknown, revoked or already rotated: the reuse revocation must be committed, so the
         # error is raised after the unit ends.
-        previous = await unit.find_refresh_token(token_hash)
         again = await replay_within_grace(ctx, unit, client, previous, value)
         if again is not None:
             return again
@@ -188,8 +196,8 @@ async def _rotate(
     old: RefreshToken,
     scopes: frozenset[str],
     presented: str,
-) -> dict[str, Any]:
-    ids = {"provider_id": ctx.provider.id, "user_id": old.user_id, "app_id": client.app.id, "grant_id": old.grant_id}
+) -> dict[str, Any] | None:
+    """Rotate ``old`` and issue its successors; None (nothing written) if it is no longer live."""
     if grace_seconds(ctx, client):
         # Derived, not random, so that a retry within the grace period can be answered the same.
         derived_access, derived_refresh = derived_successors(ctx, presented)
@@ -198,19 +206,33 @@ async def _rotate(
     else:
         access, access_record = ctx.new_token(TokenKind.ACCESS, ctx.lifetimes.access_token)
         new_refresh, refresh_record = ctx.new_token(TokenKind.REFRESH, ctx.lifetimes.refresh_token)
-    await unit.insert_access_token(access_record, scopes=scopes, now=ctx.now, **ids)
-    successor_id = await unit.insert_refresh_token(refresh_record, scopes=old.scopes, now=ctx.now, **ids)
-    await unit.set_successor(old.id, successor_id)
-    await unit.audit(
-        provider_id=ctx.provider.id,
-        action="token.refresh",
-        user_id=old.user_id,
-        actor=client.app.client_id,
-        ip=ctx.ip,
-        detail={
-            "client_id": client.app.client_id,
-            "grant_id": old.grant_id,
-            "access_token": access_record.display_prefix,
-        },
+    grant_id = await unit.issue_tokens(
+        TokenIssue(
+            provider_id=ctx.provider.id,
+            user_id=old.user_id,
+            app_id=client.app.id,
+            now=ctx.now,
+            access=access_record,
+            access_scopes=scopes,
+            refresh=refresh_record,
+            # §6: the new refresh token keeps the grant's scope even if this access token is narrower.
+            refresh_scopes=old.scopes,
+            grant_id=old.grant_id,
+            rotated_refresh_id=old.id,
+            audit=AuditEntry(
+                action="token.refresh",
+                provider_id=ctx.provider.id,
+                user_id=old.user_id,
+                actor=client.app.client_id,
+                ip=ctx.ip,
+                detail={
+                    "client_id": client.app.client_id,
+                    "grant_id": old.grant_id,
+                    "access_token": access_record.display_prefix,
+                },
+            ),
+        )
     )
+    if grant_id is None:
+        return None
     return _answer(access, ctx.lifetimes.access_token, new_refresh, scopes)

@@ -4,8 +4,8 @@ It keeps the two promises the protocol core relies on:
 
 * a ``unit`` is a transaction: if the block raises, every write made in it is undone (the state
   is copied on entry and put back on failure);
-* ``consume_code`` and ``rotate_refresh_token`` are single-use: they check and mark in one step,
-  so only the first caller gets the row back.
+* ``consume_code`` and the rotation in ``issue_tokens`` are single-use: they check and mark in one
+  step, so only the first caller gets the row back.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from camgate.domain import (
     App,
     AuthorizationCode,
     BearerRecord,
+    CodeWithUser,
     IssuedToken,
     Provider,
     RefreshToken,
+    RefreshWithUser,
     Role,
+    TokenIssue,
     TokenPrincipal,
     TokenRecord,
     User,
@@ -133,6 +136,10 @@ class MemoryUnit:
             grant_id=None,
         )
 
+    async def code_with_user(self, code_hash: str) -> CodeWithUser | None:
+        code = self.s.codes.get(code_hash)
+        return CodeWithUser(code, self.s.users.get(code.user_id)) if code is not None else None
+
     async def consume_code(self, code_hash: str, now: datetime) -> AuthorizationCode | None:
         code = self.s.codes.get(code_hash)
         if code is None or code.used_at is not None:
@@ -144,7 +151,62 @@ class MemoryUnit:
     async def find_code(self, code_hash: str) -> AuthorizationCode | None:
         return self.s.codes.get(code_hash)
 
-    async def create_grant(
+    async def issue_tokens(self, issue: TokenIssue) -> int | None:
+        """All writes or none, like the SQL storage's one statement."""
+        saved = copy.deepcopy(self.s.__dict__)
+        try:
+            return await self._issue_tokens(issue)
+        except BaseException:
+            self.s.__dict__.update(saved)
+            raise
+
+    async def _issue_tokens(self, issue: TokenIssue) -> int | None:
+        if issue.new_grant is not None:
+            # Check and mark in one step: only an unused code is spent.
+            key, code = next((k, c) for k, c in self.s.codes.items() if c.id == issue.new_grant.code_id)
+            if code.used_at is not None:
+                return None
+            self.s.codes[key] = replace(code, used_at=issue.now)
+            grant_id = await self._create_grant(
+                user_id=issue.user_id,
+                app_id=issue.app_id,
+                scopes=issue.new_grant.scopes,
+                now=issue.now,
+                code_id=issue.new_grant.code_id,
+            )
+        else:
+            assert issue.grant_id is not None and issue.grant_id in self.s.grants
+            grant_id = issue.grant_id
+            if issue.rotated_refresh_id is not None:
+                # Check and mark in one step: only a live token of a live grant is rotated.
+                old = next(row for row in self.s.refresh.values() if row.id == issue.rotated_refresh_id)
+                live = old.rotated_at is None and old.revoked_at is None
+                if not live or old.grant_id != grant_id or self.s.grants[grant_id].revoked_at is not None:
+                    return None
+                old.rotated_at = issue.now
+        ids = {"provider_id": issue.provider_id, "user_id": issue.user_id, "app_id": issue.app_id, "grant_id": grant_id}
+        await self._insert_access_token(issue.access, scopes=issue.access_scopes, now=issue.now, **ids)
+        if issue.refresh is not None:
+            successor_id = await self._insert_refresh_token(
+                issue.refresh, scopes=issue.refresh_scopes, now=issue.now, **ids
+            )
+            if issue.rotated_refresh_id is not None:
+                for row in self.s.refresh.values():
+                    if row.id == issue.rotated_refresh_id:
+                        row.successor_id = successor_id
+        detail = issue.audit.detail if issue.new_grant is None else {**issue.audit.detail, "grant_id": grant_id}
+        await self.audit(
+            provider_id=issue.audit.provider_id,
+            action=issue.audit.action,
+            user_id=issue.audit.user_id,
+            organization_id=issue.audit.organization_id,
+            actor=issue.audit.actor,
+            ip=issue.audit.ip,
+            detail=detail,
+        )
+        return grant_id
+
+    async def _create_grant(
         self, *, user_id: int, app_id: int, scopes: Iterable[str], now: datetime, code_id: int | None
     ) -> int:
         grant = StoredGrant(self.s.new_id(), user_id, app_id, frozenset(scopes), now)
@@ -166,7 +228,7 @@ class MemoryUnit:
             **ids,
         )
 
-    async def insert_access_token(
+    async def _insert_access_token(
         self,
         token: IssuedToken,
         *,
@@ -184,7 +246,7 @@ class MemoryUnit:
         self.s.access[token.token_hash] = row
         return row.id
 
-    async def insert_refresh_token(
+    async def _insert_refresh_token(
         self,
         token: IssuedToken,
         *,
@@ -217,25 +279,13 @@ class MemoryUnit:
             grant_revoked=self.s.grants[row.grant_id].revoked_at is not None,
         )
 
-    async def rotate_refresh_token(self, token_hash: str, now: datetime) -> RefreshToken | None:
+    async def refresh_token_with_user(self, token_hash: str) -> RefreshWithUser | None:
         row = self.s.refresh.get(token_hash)
-        if row is None or row.rotated_at is not None or row.revoked_at is not None:
-            return None
-        row.rotated_at = now
-        return replace(self._refresh(row), grant_revoked=False)
+        return RefreshWithUser(self._refresh(row), self.s.users.get(row.user_id)) if row is not None else None
 
     async def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
         row = self.s.refresh.get(token_hash)
         return self._refresh(row) if row is not None else None
-
-    async def touch_live_grant(self, grant_id: int, now: datetime) -> bool:
-        grant = self.s.grants.get(grant_id)
-        return grant is not None and grant.revoked_at is None
-
-    async def set_successor(self, refresh_id: int, successor_id: int) -> None:
-        for row in self.s.refresh.values():
-            if row.id == refresh_id:
-                row.successor_id = successor_id
 
     async def revoke_grant(self, grant_id: int, now: datetime) -> None:
         grant = self.s.grants[grant_id]

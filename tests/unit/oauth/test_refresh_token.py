@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
+
 import pytest
 
+from camgate.domain import RefreshWithUser
 from camgate.oauth.errors import InvalidClientError, InvalidGrantError, InvalidScopeError
 from camgate.tokens import TokenKind, hash_token, mint
 from tests.unit.oauth.conftest import Bench, Client
+from tests.unit.oauth.memory_storage import MemoryUnit
 
 
 def grace_client(bench: Bench, seconds: int = 10) -> Client:
@@ -191,3 +196,40 @@ def test_grace_zero_is_strict_rotation(bench: Bench) -> None:
     bench.refresh(bench.app, first["refresh_token"])
     with pytest.raises(InvalidGrantError):
         bench.refresh(bench.app, first["refresh_token"], later=1)
+
+
+def _read_before(bench: Bench, monkeypatch: pytest.MonkeyPatch, refresh_token: str) -> None:
+    """From now on a refresh reads ``refresh_token`` as it is now: a concurrent refresh then
+    rotates it between that read and this request's write."""
+    stale = copy.deepcopy(bench.storage.state.refresh[hash_token(refresh_token)])
+
+    async def refresh_token_with_user(self: MemoryUnit, token_hash: str) -> RefreshWithUser | None:
+        if token_hash != stale.token_hash:
+            return None
+        return RefreshWithUser(replace(self._refresh(stale), grant_revoked=False), self.s.users.get(stale.user_id))
+
+    monkeypatch.setattr(MemoryUnit, "refresh_token_with_user", refresh_token_with_user)
+
+
+def test_a_refresh_that_loses_a_race_writes_nothing_and_is_reuse(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 9700 §4.14.2: of two concurrent refreshes one rotates; the other, judged on the token as
+    it now is, presents a rotated token: the grant is revoked, and it issued nothing itself."""
+    first = bench.tokens()
+    _read_before(bench, monkeypatch, first["refresh_token"])
+    winner = bench.refresh(bench.app, first["refresh_token"])
+    issued = len(bench.storage.state.access)
+    with pytest.raises(InvalidGrantError):
+        bench.refresh(bench.app, first["refresh_token"])
+    assert len(bench.storage.state.access) == issued
+    assert bench.storage.state.access[hash_token(winner["access_token"])].revoked_at is not None
+    assert "refresh.reuse" in bench.storage.actions()
+
+
+def test_a_refresh_that_loses_a_race_within_grace_gets_the_same_pair(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = grace_client(bench)
+    first = bench.tokens(client)
+    _read_before(bench, monkeypatch, first["refresh_token"])
+    winner = bench.refresh(client, first["refresh_token"])
+    assert bench.refresh(client, first["refresh_token"]) == winner

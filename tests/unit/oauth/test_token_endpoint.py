@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from camgate.domain import CodeWithUser
 from camgate.oauth.errors import (
     InvalidClientError,
     InvalidGrantError,
@@ -15,6 +16,7 @@ from camgate.oauth.errors import (
 )
 from camgate.tokens import TokenKind, hash_token, mint
 from tests.unit.oauth.conftest import Bench
+from tests.unit.oauth.memory_storage import MemoryUnit
 from tests.unit.oauth.test_pkce import CHALLENGE, VERIFIER
 
 
@@ -232,3 +234,47 @@ def test_guest_rights_shrunk_since_consent(bench: Bench) -> None:
     code = bench.code(bench.app, user=bench.guest, scope="read,liveview")
     bench.storage.set_user(bench.guest, rights=frozenset({"read"}))
     assert bench.exchange(bench.app, code)["scope"] == "read"
+
+
+def _read_before(bench: Bench, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    """From now on the exchange reads ``code`` as it is now: a concurrent exchange then spends it
+    between that read and this request's write."""
+    stale = bench.storage.state.codes[hash_token(code)]
+
+    async def code_with_user(self: MemoryUnit, code_hash: str) -> CodeWithUser | None:
+        return CodeWithUser(stale, self.s.users.get(stale.user_id)) if code_hash == stale_hash else None
+
+    stale_hash = hash_token(code)
+    monkeypatch.setattr(MemoryUnit, "code_with_user", code_with_user)
+
+
+def test_an_exchange_that_loses_a_race_revokes_the_winners_tokens(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 6749 §4.1.2: two concurrent uses of one code are a replay, whichever reads first."""
+    code = bench.code(bench.app)
+    _read_before(bench, monkeypatch, code)
+    winner = bench.exchange(bench.app, code)
+    assert isinstance(fails(bench, _exchange_params(bench, code)), InvalidGrantError)
+    assert bench.storage.state.access[hash_token(winner["access_token"])].revoked_at is not None
+    assert "code.replay" in bench.storage.actions()
+
+
+def test_a_failed_check_on_a_code_spent_meanwhile_is_a_replay_too(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = bench.code(bench.app)
+    _read_before(bench, monkeypatch, code)
+    winner = bench.exchange(bench.app, code)
+    params = {**_exchange_params(bench, code), "redirect_uri": "https://elsewhere.example/cb"}
+    assert isinstance(fails(bench, params), InvalidGrantError)
+    assert bench.storage.state.access[hash_token(winner["access_token"])].revoked_at is not None
+
+
+def _exchange_params(bench: Bench, code: str) -> dict[str, str]:
+    return {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": bench.app.redirect_uri,
+        **bench.app.creds(),
+    }

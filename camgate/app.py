@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -60,6 +60,13 @@ async def no_provider(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("No provider serves this host name.", status_code=404)
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client closed the connection before its request body arrived: nobody will read an
+    answer, and it is not a server error (load generators and impatient clients do this)."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def unexpected(request: Request, exc: Exception) -> Response:
     # The client learns nothing of the failure; the log gets the exception (never the request's
     # parameters, which may hold secrets).
@@ -104,6 +111,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             HTTPException: http_error,
             DatabaseUnavailableError: database_unavailable,
             NoProviderError: no_provider,
+            ClientDisconnect: client_gone,
             Exception: unexpected,
         },
         lifespan=lifespan,

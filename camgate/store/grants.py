@@ -664,15 +664,22 @@ async def set_successor(conn: AsyncConnection, refresh_id: int, successor_id: in
     )
 
 
-async def revoke_grant(conn: AsyncConnection, grant_id: int, now: datetime) -> None:
-    """Revoke a grant and every access and refresh token issued under it."""
-    await conn.execute(
+async def revoke_grant(conn: AsyncConnection, grant_id: int, now: datetime) -> bool:
+    """Revoke a grant and every access and refresh token issued under it.
+
+    True if the grant or one of its access tokens was live: a change the read cache's triggers
+    announce (``store.triggers``), whose echo a revocation then waits for.
+    """
+    changed = await conn.execute(
         update(grants).where(grants.c.id == grant_id, grants.c.revoked_at.is_(None)).values(revoked_at=now)
     )
+    announced = bool(changed.rowcount)
     for table in (access_tokens, refresh_tokens):
-        await conn.execute(
+        changed = await conn.execute(
             update(table).where(table.c.grant_id == grant_id, table.c.revoked_at.is_(None)).values(revoked_at=now)
         )
+        announced = announced or (table is access_tokens and bool(changed.rowcount))
+    return announced
 
 
 async def live_grant_ids(conn: AsyncConnection, *, user_id: int, app_id: int | None = None) -> list[int]:

@@ -34,7 +34,7 @@ ECHO_WAIT_SECONDS = 0.25
 class SqlOAuthUnit:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.revoked = False  # set by the revocations: the unit then waits for their echo
+        self.revoked = False  # a revocation changed a live row: the unit waits for its echo
 
     async def app_by_client_id(self, provider_id: int, client_id: str) -> App | None:
         return await apps.app_by_client_id(self.conn, provider_id=provider_id, client_id=client_id)
@@ -64,15 +64,15 @@ class SqlOAuthUnit:
         return await grants.find_refresh_token(self.conn, token_hash)
 
     async def revoke_grant(self, grant_id: int, now: datetime) -> None:
-        self.revoked = True
-        await grants.revoke_grant(self.conn, grant_id, now)
+        if await grants.revoke_grant(self.conn, grant_id, now):
+            self.revoked = True
 
     async def find_token(self, token_hash: str, kind: str) -> TokenRecord | None:
         return await grants.find_token(self.conn, token_hash, kind)
 
     async def revoke_personal_token(self, token_id: int, now: datetime) -> None:
-        self.revoked = True
-        await personal_tokens.revoke_personal_token_by_id(self.conn, token_id, now)
+        if await personal_tokens.revoke_personal_token_by_id(self.conn, token_id, now):
+            self.revoked = True
 
     async def access_token_record(self, token_hash: str) -> BearerRecord | None:
         return await bearer.access_token_record(self.conn, token_hash)

@@ -91,12 +91,14 @@ async def revoke_personal_token(conn: AsyncConnection, token_id: int, *, user_id
     return got is not None
 
 
-async def revoke_personal_token_by_id(conn: AsyncConnection, token_id: int, now: datetime) -> None:
-    await conn.execute(
+async def revoke_personal_token_by_id(conn: AsyncConnection, token_id: int, now: datetime) -> bool:
+    """Revoke one personal token; True if it was live (a change the cache's triggers announce)."""
+    changed = await conn.execute(
         update(personal_tokens)
         .where(personal_tokens.c.id == token_id, personal_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return bool(changed.rowcount)
 
 
 async def revoke_all_of_user(conn: AsyncConnection, user_id: int, now: datetime) -> None:

@@ -382,3 +382,25 @@ def test_a_connection_lost_under_a_driver_statement_is_an_outage_and_is_not_reus
             await other.dispose()
 
     run(go())
+
+
+def test_revoke_grant_says_whether_it_changed_a_live_row(settings: Settings, world: World) -> None:
+    """True the first time (the cache's triggers announce it and the revocation waits for the echo),
+    False when everything was revoked already (nothing is announced: nothing to wait for)."""
+
+    async def go() -> list[bool]:
+        db = open_database(settings)
+        try:
+            token = (await drive.tokens(db, world.a))["access_token"]
+            async with db.read() as conn:
+                record = await grants.find_token(conn, hash_token(token), "access")
+            assert record is not None and record.grant_id is not None
+            outcomes = []
+            for _ in range(2):
+                async with db.transaction() as conn:
+                    outcomes.append(await grants.revoke_grant(conn, record.grant_id, datetime.now(UTC)))
+            return outcomes
+        finally:
+            await db.dispose()
+
+    assert run(go()) == [True, False]

@@ -1,8 +1,8 @@
 """What one API request may cost, stated once (the README repeats these numbers).
 
 * the body: at most ``MAX_BODY_BYTES`` (64 KiB), else 413 — read without buffering more;
-* the document: at most ``MAX_TOKENS`` lexical tokens (Strawberry's ``MaxTokensLimiter``, enforced
-  by the parser itself, so a huge document is refused before any tree is built);
+* the document: at most ``MAX_TOKENS`` lexical tokens (graphql-core's ``parse(max_tokens=…)``, set
+  by ``api.documents``: the parser itself refuses a huge document before any tree is built);
 * depth: at most ``MAX_DEPTH`` nested selections, at most ``MAX_FIELDS`` field selections and at
   most ``MAX_ALIASES`` aliases in all, counted with every fragment spread expanded — introspection
   included, so ``{__schema{types{fields{type{fields{…}}}}}}`` cannot fan out either;
@@ -13,11 +13,12 @@ Depth, fields and aliases are measured by one validation rule (``ComplexityRule`
 each fragment's cost: fragments that spread other fragments twice at every level ("fragment
 bombs") cost linear time to measure, not exponential. (Strawberry's own ``QueryDepthLimiter`` and
 ``MaxAliasesLimiter`` walk every spread again and take exponential time on such documents.)
+
+``api.documents.CheckedDocuments`` applies both to every request, and keeps documents that passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,6 @@ from graphql import (
     SelectionSetNode,
     ValidationRule,
 )
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TOKENS = 2000
@@ -128,12 +128,3 @@ class ComplexityRule(ValidationRule):
                     extensions={"code": LIMIT_CODE, "limit": "aliases", "max": MAX_ALIASES},
                 )
             )
-
-
-def extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories, not instances: Strawberry builds fresh extensions for every request (an instance
-    would be shared by concurrent requests)."""
-    return [
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([ComplexityRule]),
-    ]

@@ -38,6 +38,7 @@ from strawberry.types import ExecutionContext, Info
 from camgate.api import limits
 from camgate.api.devices.backend import Command, CommandRefusedError, send_command
 from camgate.api.devices.simulated import settings_of
+from camgate.api.documents import CheckedDocuments
 from camgate.api.permissions import BadInputError, NotFoundError, context_of, parse_id, require_right
 from camgate.domain import SCOPES
 from camgate.store import accounts
@@ -566,4 +567,4 @@ class ApiSchema(strawberry.Schema):
                 )
 
 
-schema = ApiSchema(query=Query, mutation=Mutation, extensions=limits.extensions())
+schema = ApiSchema(query=Query, mutation=Mutation, extensions=[CheckedDocuments])

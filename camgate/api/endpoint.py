@@ -25,7 +25,7 @@ from graphql.error import GraphQLError as CoreGraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -191,6 +191,12 @@ def format_result(result: ExecutionResult) -> tuple[dict[str, Any], int]:
     return body, 200 if result.data is not None else 400
 
 
+def _no_operation(name: str | None) -> str:
+    if name is None:
+        return "the document has no operation (a query or a mutation) to run"
+    return f'the document has no operation named "{_quoted(name)}" (see "operationName")'
+
+
 def _unavailable(result: ExecutionResult) -> bool:
     return any(isinstance(e.original_error, DatabaseUnavailableError) for e in result.errors or ())
 
@@ -228,6 +234,8 @@ async def graphql_endpoint(request: Request) -> Response:
         )
     except MissingQueryError:
         return error_response(RequestError(400, 'the request has no "query"'))
+    except CannotGetOperationTypeError as exc:  # Strawberry raises it past execute: it was a 500
+        return error_response(RequestError(400, _no_operation(exc.operation_name)))
     if _unavailable(result):
         raise DatabaseUnavailableError("during a GraphQL request")
     body, status = format_result(result)

@@ -147,6 +147,11 @@ def test_bad_requests_get_clear_4xx_never_a_500(server: LiveServer, world: World
         server, token, b'{"query":"query($f:Int!){events(first:$f){items{id}}}","variables":{"f":"x"}}'
     )
     assert "Variable '$f'" in message(bad_variable, 400)
+    # An operationName the document does not hold, or a document of fragments alone (were a 500).
+    unknown = _post(server, token, b'{"query":"query A{me{email}}","operationName":"B"}')
+    assert message(unknown, 400) == 'the document has no operation named "B" (see "operationName")'
+    only_fragment = _post(server, token, b'{"query":"fragment F on Query{me{email}}"}')
+    assert message(only_fragment, 400) == "the document has no operation (a query or a mutation) to run"
     # Mutations only with POST; GraphQL itself over GET for queries.
     get = httpx.get(
         f"{server.url}/api/graphql",

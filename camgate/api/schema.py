@@ -290,22 +290,18 @@ async def _events(
 @strawberry.type
 class Camera:
     record: strawberry.Private[store.Camera]
+    # Plain values, not resolvers: graphql-core reads them as attributes, where a Strawberry
+    # resolver costs an ``Info`` and an argument parse per camera per field (issue 7's profile).
+    id: strawberry.ID
+    name: str
+    model: str
+    online: bool
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.record.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field
-    def model(self) -> str:
-        return self.record.model
-
-    @strawberry.field
-    def online(self) -> bool:
-        return self.record.online
+    @staticmethod
+    def of(record: store.Camera) -> Camera:
+        return Camera(
+            record=record, id=strawberry.ID(str(record.id)), name=record.name, model=record.model, online=record.online
+        )
 
     @strawberry.field
     def settings(self) -> CameraSettings:
@@ -417,7 +413,7 @@ class Query:
     async def camera_list(self, info: Info) -> list[Camera] | None:
         ctx = require_right(info, "read")
         async with ctx.db.read() as conn:
-            return [Camera(record=c) for c in await store.list_cameras(conn, ctx.viewer)]
+            return [Camera.of(c) for c in await store.list_cameras(conn, ctx.viewer)]
 
     @strawberry.field(description="One camera, or null if there is none with this id that you may see (needs read)")
     async def camera(self, info: Info, id: strawberry.ID) -> Camera | None:
@@ -426,7 +422,7 @@ class Query:
             return None
         async with ctx.db.read() as conn:
             found = await store.find_camera(conn, ctx.viewer, int(id))
-        return Camera(record=found) if found is not None else None
+        return Camera.of(found) if found is not None else None
 
     @strawberry.field(description="Your account and this token (needs read)")
     def me(self, info: Info) -> Me | None:
@@ -500,14 +496,14 @@ class Mutation:
     @strawberry.mutation(description="Rename a camera (needs write)")
     async def rename_camera(self, info: Info, id: strawberry.ID, name: str) -> Camera | None:
         require_right(info, "write")
-        return Camera(record=await _command(info, "write", id, Command("rename", {"name": _camera_name(name)})))
+        return Camera.of(await _command(info, "write", id, Command("rename", {"name": _camera_name(name)})))
 
     @strawberry.mutation(description="Change a camera's settings (needs write)")
     async def update_camera_settings(
         self, info: Info, id: strawberry.ID, settings: CameraSettingsInput
     ) -> Camera | None:
         command = Command("update_settings", {"settings": settings.changes()})
-        return Camera(record=await _command(info, "write", id, command))
+        return Camera.of(await _command(info, "write", id, command))
 
     @strawberry.mutation(description="Turn (relative degrees) a PTZ camera (needs liveview_ptz)")
     async def ptz_move(

@@ -88,24 +88,19 @@ class CheckedDocuments(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
+        document = VALID_DOCUMENTS.get(context.query) if context.query is not None else None
+        if document is not None:
+            # Strawberry skips its parse when a document is set, and its validation when errors are.
+            context.graphql_document = document
+            context.pre_execution_errors = []
+            self.cached = True
         context.parse_options["max_tokens"] = MAX_TOKENS
         context.validation_rules = (*context.validation_rules, ComplexityRule)
         yield
 
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.query is not None:
-            document = VALID_DOCUMENTS.get(context.query)
-            if document is not None:
-                context.graphql_document = document  # Strawberry then skips its own parse
-                self.cached = True
-        yield
-
     def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if self.cached:
-            context.pre_execution_errors = []  # validated when it was kept: Strawberry skips validation
         yield
+        context = self.execution_context
         if not self.cached and context.pre_execution_errors == [] and context.query is not None:
             assert context.graphql_document is not None
             VALID_DOCUMENTS.put(context.query, context.graphql_document)

@@ -95,7 +95,8 @@ def _unauthorized(error: str | None, description: str) -> RequestError:
 
 
 def refuse_token_in_url(request: Request) -> None:
-    if "access_token" in request.query_params:
+    # Parse the query string only when there is one (a POST almost never has one).
+    if request.scope.get("query_string") and "access_token" in request.query_params:
         raise _unauthorized(
             "invalid_request",
             "tokens in the URL are not accepted; send the header Authorization: Bearer <token>",

@@ -188,16 +188,27 @@ async def list_recordings(
     limit: int,
     offset: int,
 ) -> tuple[int, list[Recording]]:
-    """One page of recordings (newest first) and how many match in all."""
+    """One page of recordings (newest first) and how many match in all.
+
+    One round trip: the total rides on every row of the page (a window count is computed before
+    LIMIT). Only a page past the end (no rows, offset > 0) needs a second statement for the total.
+    """
     where = _recording_filter(viewer, camera_id, since, until)
-    total = int(await conn.scalar(select(func.count()).select_from(recordings).where(*where)) or 0)
-    rows = await conn.execute(
-        select(recordings)
-        .where(*where)
-        .order_by(recordings.c.started_at.desc(), recordings.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    rows = (
+        await conn.execute(
+            select(recordings, func.count().over().label("total_matching"))
+            .where(*where)
+            .order_by(recordings.c.started_at.desc(), recordings.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    if rows:
+        total = int(rows[0].total_matching)
+    elif offset > 0:
+        total = int(await conn.scalar(select(func.count()).select_from(recordings).where(*where)) or 0)
+    else:
+        total = 0
     return total, [Recording(r.id, r.camera_id, r.started_at, r.ended_at, r.size_bytes) for r in rows]
 
 

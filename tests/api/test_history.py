@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from camgate.config import Settings
 from tests.api.helpers import data, gql, token_for
 from tests.factories import World
-from tests.support import LiveServer
+from tests.support import LiveServer, in_transaction
 
 
 def test_recordings_filters_pages_and_delete(server: LiveServer, world: World, settings: Settings) -> None:
@@ -82,3 +84,29 @@ def test_events_filters_and_cursor_pages(server: LiveServer, world: World, setti
     assert len(windowed["events"]["items"]) == 3  # one per camera
     bad = gql(server.url, token, '{ events(after: "bm90IGEgY3Vyc29y") { items { id } } }').json()
     assert bad["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "after"}
+
+
+def test_a_recordings_page_is_one_statement_and_a_page_past_the_end_still_counts(
+    settings: Settings, world: World
+) -> None:
+    """``store.devices.list_recordings``: the total rides on the page's rows (one round trip); a page
+    past the end has no row to carry it, so the total is counted apart and stays right."""
+    from sqlalchemy import event
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from camgate.store import devices
+
+    viewer = devices.Viewer(world.a.org_id)
+    statements: list[str] = []
+
+    async def page(conn: AsyncConnection, offset: int, since: datetime | None = None) -> tuple[int, int, int]:
+        event.listen(conn.sync_connection, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        statements.clear()
+        total, rows = await devices.list_recordings(conn, viewer, since=since, limit=4, offset=offset)
+        return total, len(rows), len(statements)
+
+    assert in_transaction(settings, lambda conn: page(conn, 0)) == (15, 4, 1)
+    assert in_transaction(settings, lambda conn: page(conn, 12)) == (15, 3, 1)
+    assert in_transaction(settings, lambda conn: page(conn, 40)) == (15, 0, 2)
+    future = datetime(2100, 1, 1, tzinfo=UTC)
+    assert in_transaction(settings, lambda conn: page(conn, 0, future)) == (0, 0, 1)

@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from camgate.api import endpoint
-from camgate.app import create_app
+from camgate.app import configure_logging, create_app
+from camgate.config import get_settings
 from camgate.domain import TokenPrincipal
 
 _real_authenticate = endpoint.authenticate
@@ -43,4 +44,6 @@ def _no_note(*_args: object) -> None:
 def app_factory() -> Starlette:
     endpoint.authenticate = fixed_principal  # type: ignore[assignment]
     endpoint.note_use = _no_note  # type: ignore[assignment]
-    return create_app()
+    settings = get_settings()
+    configure_logging(settings.log_level)  # as `camgate serve` does: no INFO access lines under the bench
+    return create_app(settings)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,6 +26,8 @@ from camgate.store import accounts, apps, audit, bearer, grants, personal_tokens
 from camgate.store.cache import ReadCache
 from camgate.store.database import Database
 from camgate.tokens import TokenKind
+
+T = TypeVar("T")
 
 # How long a revocation waits for the echo of its own invalidation notification (see ``unit``).
 ECHO_WAIT_SECONDS = 0.25
@@ -112,32 +114,28 @@ class SqlOAuthStorage:
             yield SqlOAuthUnit(conn)
 
     async def find_app(self, provider_id: int, client_id: str) -> App | None:
-        key = ("app", provider_id, client_id)
-        cache = self.cache
-        if cache is not None:
-            hit = await cache.get(key)
-            if hit is not None:
-                return hit
-            generation = cache.generation
-        async with self.db.read() as conn:
-            app = await apps.app_by_client_id(conn, provider_id=provider_id, client_id=client_id)
-        if cache is not None and app is not None:
-            cache.put(key, app, generation)
-        return app
+        return await self._through_cache(
+            ("app", provider_id, client_id),
+            lambda conn: apps.app_by_client_id(conn, provider_id=provider_id, client_id=client_id),
+        )
 
     async def find_bearer(self, kind: TokenKind, token_hash: str) -> BearerRecord | None:
-        key = (kind, token_hash)
+        if kind is TokenKind.ACCESS:
+            return await self._through_cache((kind, token_hash), lambda c: bearer.access_token_record(c, token_hash))
+        return await self._through_cache((kind, token_hash), lambda c: bearer.personal_token_record(c, token_hash))
+
+    async def _through_cache(self, key: Hashable, read: Callable[[AsyncConnection], Awaitable[T | None]]) -> T | None:
+        """The cached value, or ``read`` on a pooled connection, kept if the cache may keep it
+        (``ReadCache.put`` refuses a result read across an invalidation). Misses are not kept."""
         cache = self.cache
+        generation = 0
         if cache is not None:
             hit = await cache.get(key)
             if hit is not None:
-                return hit
+                return cast(T, hit)
             generation = cache.generation
         async with self.db.read() as conn:
-            if kind is TokenKind.ACCESS:
-                record = await bearer.access_token_record(conn, token_hash)
-            else:
-                record = await bearer.personal_token_record(conn, token_hash)
-        if cache is not None and record is not None:
-            cache.put(key, record, generation)
-        return record
+            value = await read(conn)
+        if cache is not None and value is not None:
+            cache.put(key, value, generation)
+        return value

@@ -29,14 +29,11 @@ from camgate.domain import (
     RefreshWithUser,
     TokenIssue,
     TokenRecord,
-    User,
 )
 from camgate.tokens import TokenKind
 
 
 class OAuthUnit(Protocol):
-    async def app_by_client_id(self, provider_id: int, client_id: str) -> App | None: ...
-    async def user_by_id(self, user_id: int) -> User | None: ...
 
     async def insert_code(
         self,
@@ -76,7 +73,6 @@ class OAuthUnit(Protocol):
     async def find_token(self, token_hash: str, kind: str) -> TokenRecord | None: ...
     async def revoke_personal_token(self, token_id: int, now: datetime) -> None: ...
     async def access_token_record(self, token_hash: str) -> BearerRecord | None: ...
-    async def personal_token_record(self, token_hash: str) -> BearerRecord | None: ...
 
     async def audit(
         self,

@@ -20,9 +20,8 @@ from camgate.domain import (
     RefreshWithUser,
     TokenIssue,
     TokenRecord,
-    User,
 )
-from camgate.store import accounts, apps, audit, bearer, grants, personal_tokens
+from camgate.store import apps, audit, bearer, grants, personal_tokens
 from camgate.store.cache import ReadCache
 from camgate.store.database import Database
 from camgate.tokens import TokenKind
@@ -37,12 +36,6 @@ class SqlOAuthUnit:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.revoked = False  # a revocation changed a live row: the unit waits for its echo
-
-    async def app_by_client_id(self, provider_id: int, client_id: str) -> App | None:
-        return await apps.app_by_client_id(self.conn, provider_id=provider_id, client_id=client_id)
-
-    async def user_by_id(self, user_id: int) -> User | None:
-        return await accounts.user_by_id(self.conn, user_id)
 
     async def insert_code(self, **values: Any) -> None:
         await grants.insert_code(self.conn, **values)
@@ -78,9 +71,6 @@ class SqlOAuthUnit:
 
     async def access_token_record(self, token_hash: str) -> BearerRecord | None:
         return await bearer.access_token_record(self.conn, token_hash)
-
-    async def personal_token_record(self, token_hash: str) -> BearerRecord | None:
-        return await bearer.personal_token_record(self.conn, token_hash)
 
     async def audit(self, **values: Any) -> None:
         await audit.record(self.conn, **values)

@@ -104,9 +104,6 @@ class MemoryUnit:
                 return app
         return None
 
-    async def user_by_id(self, user_id: int) -> User | None:
-        return self.s.users.get(user_id)
-
     async def insert_code(
         self,
         *,
